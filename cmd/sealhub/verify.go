@@ -1,0 +1,212 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"time"
+
+	"github.com/sealhub/sealhub/resolver"
+	"github.com/sealhub/sealhub/trustlist/smcrypto"
+	"github.com/spf13/cobra"
+)
+
+type verifyFlags struct {
+	roots, intermediates []string
+	at                   string
+	data                 string
+	json                 bool
+	strictAnchors        bool
+	makerAtSigningTime   bool
+}
+
+func (e *env) verifyCommand() *cobra.Command {
+	f := &verifyFlags{}
+	cmd := &cobra.Command{
+		Use:   "verify seal|signature|ofd FILE",
+		Short: "Verify a seal, a seal signature or a signed OFD document offline",
+		Long: `Verify offline, against the CA certificates given with --roots (trust anchors) and
+--intermediates (PEM or DER files, or directories of them). Without a trust list the seal's status
+(停用/注销/无效) is not checked, and the report says so.
+
+Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
+	}
+	pf := cmd.PersistentFlags()
+	pf.StringSliceVar(&f.roots, "roots", nil, "trust anchors: a directory or file of PEM/DER CA certificates (repeatable)")
+	pf.StringSliceVar(&f.intermediates, "intermediates", nil, "intermediate CA certificates: a directory or file (repeatable)")
+	pf.StringVar(&f.at, "at", "", "time of the checks, RFC 3339 (default: the signing time for signatures, now for seals)")
+	pf.BoolVar(&f.json, "json", false, "print the report as JSON")
+	pf.BoolVar(&f.strictAnchors, "strict-anchor-key-usage", false, "refuse trust anchors whose key usage lacks keyCertSign")
+	pf.BoolVar(&f.makerAtSigningTime, "maker-at-signing-time", false, "judge the maker certificate at the signing time only (no createDate allowance)")
+
+	sig := &cobra.Command{
+		Use:   "signature FILE",
+		Short: "Verify an SES_Signature (电子签章), with --data the signed original",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			v, at, err := f.verifier()
+			if err != nil {
+				return err
+			}
+			der, err := readInput(args[0])
+			if err != nil {
+				return err
+			}
+			req := resolver.SignatureRequest{DER: der, At: at}
+			if f.data != "" {
+				if req.Data, err = os.ReadFile(f.data); err != nil {
+					return usageError("--data: %v", err)
+				}
+			}
+			return e.printReport(f.json, v.VerifySignature(req), args[0])
+		},
+	}
+	sig.Flags().StringVar(&f.data, "data", "", "the signed original (for OFD: the Signature.xml that propertyInfo names)")
+	seal := &cobra.Command{
+		Use:   "seal FILE",
+		Short: "Verify an SES_Seal (电子印章)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			v, at, err := f.verifier()
+			if err != nil {
+				return err
+			}
+			der, err := readInput(args[0])
+			if err != nil {
+				return err
+			}
+			return e.printReport(f.json, v.VerifySeal(resolver.SealRequest{DER: der, At: at}), args[0])
+		},
+	}
+	ofd := &cobra.Command{
+		Use:   "ofd FILE",
+		Short: "Verify every signature of a signed OFD document",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(c *cobra.Command, args []string) error {
+			v, at, err := f.verifier()
+			if err != nil {
+				return err
+			}
+			rep, err := v.VerifyOFDFile(args[0], at)
+			if err != nil {
+				return usageError("%s: %v", args[0], err)
+			}
+			return e.printOFDReport(f.json, rep, args[0])
+		},
+	}
+	cmd.AddCommand(seal, sig, ofd)
+	return cmd
+}
+
+func (f *verifyFlags) verifier() (*resolver.Verifier, time.Time, error) {
+	var at time.Time
+	if f.at != "" {
+		t, err := time.Parse(time.RFC3339, f.at)
+		if err != nil {
+			return nil, at, usageError("--at %q: want RFC 3339, e.g. 2024-05-01T08:00:00+08:00", f.at)
+		}
+		at = t
+	}
+	roots, err := loadPool(f.roots)
+	if err != nil {
+		return nil, at, usageError("--roots: %v", err)
+	}
+	inter, err := loadPool(f.intermediates)
+	if err != nil {
+		return nil, at, usageError("--intermediates: %v", err)
+	}
+	if err := smcrypto.SelfTest(); err != nil {
+		return nil, at, &exitError{code: exitUsage, err: err}
+	}
+	return &resolver.Verifier{
+		Roots: roots, Intermediates: inter,
+		Policy: resolver.Policy{StrictAnchorKeyUsage: f.strictAnchors, MakerAtSigningTimeOnly: f.makerAtSigningTime},
+	}, at, nil
+}
+
+// loadPool reads certificates from files and directories.
+func loadPool(paths []string) (*smcrypto.Pool, error) {
+	p := smcrypto.NewPool()
+	for _, path := range paths {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		var certs []*smcrypto.Certificate
+		if st.IsDir() {
+			certs, err = smcrypto.LoadDir(path)
+		} else {
+			certs, err = smcrypto.LoadFile(path)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range certs {
+			p.Add(c)
+		}
+	}
+	return p, nil
+}
+
+// maxInput bounds what verify reads of a seal or signature file.
+const maxInput = 64 << 20
+
+func readInput(path string) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	defer fh.Close()
+	b, err := io.ReadAll(io.LimitReader(fh, maxInput+1))
+	if err != nil {
+		return nil, usageError("%s: %v", path, err)
+	}
+	if len(b) > maxInput {
+		return nil, usageError("%s: larger than %d MiB", path, maxInput>>20)
+	}
+	return b, nil
+}
+
+func resultExit(r resolver.Result) error {
+	switch r {
+	case resolver.Valid:
+		return nil
+	case resolver.Invalid:
+		return &exitError{code: exitInvalid}
+	}
+	return &exitError{code: exitIndeterminate}
+}
+
+func (e *env) printReport(asJSON bool, r *resolver.Report, name string) error {
+	if asJSON {
+		if err := writeJSON(e.stdout, r); err != nil {
+			return err
+		}
+	} else {
+		writeReportText(e.stdout, r, name, "")
+	}
+	return resultExit(r.Result)
+}
+
+func (e *env) printOFDReport(asJSON bool, r *resolver.OFDReport, name string) error {
+	if asJSON {
+		if err := writeJSON(e.stdout, r); err != nil {
+			return err
+		}
+	} else {
+		writeOFDText(e.stdout, r, name)
+	}
+	return resultExit(r.Result)
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return &exitError{code: exitUsage, err: errors.Join(errors.New("writing JSON"), err)}
+	}
+	return nil
+}
+
