@@ -54,12 +54,12 @@ type signatureView struct {
 }
 
 type inspectView struct {
-	File       string           `json:"file"`
-	Kind       string           `json:"kind"` // seal | signature | pkcs7 | ofd | unknown
-	Seal       *sealView        `json:"seal,omitempty"`
-	Signature  *signatureView   `json:"signature,omitempty"`
-	OFD        []ofdSigView     `json:"ofd_signatures,omitempty"`
-	Error      string           `json:"error,omitempty"`
+	File      string         `json:"file"`
+	Kind      string         `json:"kind"` // seal | signature | pkcs7 | ofd | unknown
+	Seal      *sealView      `json:"seal,omitempty"`
+	Signature *signatureView `json:"signature,omitempty"`
+	OFD       []ofdSigView   `json:"ofd_signatures,omitempty"`
+	Error     string         `json:"error,omitempty"`
 }
 
 type ofdSigView struct {

@@ -209,4 +209,3 @@ func writeJSON(w io.Writer, v any) error {
 	}
 	return nil
 }
-

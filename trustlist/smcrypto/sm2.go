@@ -143,6 +143,11 @@ func GenerateKey() (*sm2.PrivateKey, error) { return sm2.GenerateKey(rand.Reader
 
 // PublicKeyFromBytes parses an uncompressed SM2 point (0x04‖X‖Y).
 func PublicKeyFromBytes(b []byte) (*ecdsa.PublicKey, error) {
+	// sm2.NewPublicKey (and ParseUncompressedPublicKey) also take the compressed form, but then return
+	// a key with Y = 0 that verifies nothing. Only the uncompressed form is read, as smx509 does.
+	if len(b) != 65 || b[0] != 4 {
+		return nil, fmt.Errorf("%w: %d-byte point, want an uncompressed 65-byte 0x04||X||Y", ErrNotSM2Key, len(b))
+	}
 	pub, err := sm2.NewPublicKey(b)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNotSM2Key, err)
