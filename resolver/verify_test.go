@@ -199,4 +199,3 @@ func TestMalformedSignerCertificate(t *testing.T) {
 		t.Fatalf("%s %s", r.Result, r.Reason)
 	}
 }
-
