@@ -9,6 +9,11 @@ import (
 // DefaultMaxChainDepth bounds path building (leaf + intermediates + root).
 const DefaultMaxChainDepth = 8
 
+// maxSignatureChecks bounds the signature checks of one BuildChain call, as crypto/x509 does: without
+// it, a few CAs that cross-certify each other under several certificates make the search exponential
+// (ten such certificates already cost about a second).
+const maxSignatureChecks = 100
+
 // ChainOptions are the inputs of BuildChain. Roots are trust anchors; Intermediates only help build a
 // path. At is the time every certificate on the path must be valid at: callers pass the signing time,
 // the seal's creation time or "now" according to their policy; BuildChain never reads the clock.
@@ -59,8 +64,9 @@ func BuildChain(leaf *Certificate, opts ChainOptions) (*Chain, error) {
 }
 
 type builder struct {
-	opts ChainOptions
-	best struct {
+	opts   ChainOptions
+	checks int // signature checks so far
+	best   struct {
 		err   *ChainError
 		depth int
 	}
@@ -106,6 +112,9 @@ func (b *builder) extend(path []*Certificate) *Chain {
 	}
 	for _, ic := range inters {
 		if inPath(path, ic) {
+			// A cross-certification loop: record it, so that a search that meets nothing else still
+			// ends with an error (and never with a nil *ChainError).
+			b.fail(&ChainError{Reason: ReasonUnknownAuthority, Cert: cur, At: b.opts.At, Detail: fmt.Sprintf("%q (only a certificate already on the path: a cross-certification loop)", cur.Issuer)}, depth)
 			continue
 		}
 		if err := b.link(cur, ic); err != nil {
@@ -125,6 +134,9 @@ func (b *builder) extend(path []*Certificate) *Chain {
 
 // link checks that issuer signed cur and that issuer is valid at the time of the check.
 func (b *builder) link(cur, issuer *Certificate) *ChainError {
+	if b.checks++; b.checks > maxSignatureChecks {
+		return &ChainError{Reason: ReasonTooLong, Cert: cur, At: b.opts.At, Detail: fmt.Sprintf("gave up after %d signature checks", maxSignatureChecks)}
+	}
 	if err := cur.CheckSignatureFrom(issuer); err != nil {
 		reason := ReasonBadSignature
 		if isUnsupported(err) {

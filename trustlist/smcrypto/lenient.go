@@ -146,20 +146,26 @@ func parseSPKI(spki cryptobyte.String, c *Certificate) error {
 
 // parseExtensions reads the few extensions chain building needs. An unreadable basicConstraints leaves
 // IsCA false; an unreadable keyUsage counts as present and empty: a malformed extension never grants.
+// When the list itself cannot be read to the end, a keyUsage that may follow is unreadable too.
 func parseExtensions(seq cryptobyte.String, c *Certificate) {
 	for !seq.Empty() {
 		var ext, val cryptobyte.String
 		var id asn1.ObjectIdentifier
 		if !seq.ReadASN1(&ext, cbasn1.SEQUENCE) || !ext.ReadASN1ObjectIdentifier(&id) {
+			c.KeyUsagePresent = true
 			return
 		}
 		var critical bool
 		if ext.PeekASN1Tag(cbasn1.BOOLEAN) {
 			if !readLenientBool(&ext, &critical) {
+				c.KeyUsagePresent = true
 				return
 			}
 		}
 		if !ext.ReadASN1(&val, cbasn1.OCTET_STRING) {
+			if id.Equal(oidExtKeyUsage) {
+				c.KeyUsagePresent = true
+			}
 			continue
 		}
 		switch {

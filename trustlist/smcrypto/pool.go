@@ -88,7 +88,14 @@ func (p *Pool) issuersOf(c *Certificate) []*Certificate {
 func ParseCertificates(data []byte) ([]*Certificate, error) {
 	trimmed := bytes.TrimSpace(data)
 	if !bytes.HasPrefix(trimmed, []byte("-----BEGIN")) {
-		c, err := ParseCertificate(trimmed)
+		// DER: a final 0x0a, 0x20 … is part of the signature, so the bytes are parsed as they are
+		// first, and without surrounding white space only if that fails.
+		c, err := ParseCertificate(data)
+		if err != nil && len(trimmed) != len(data) {
+			if c2, err2 := ParseCertificate(trimmed); err2 == nil {
+				c, err = c2, nil
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
