@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -60,10 +59,13 @@ type Certificate struct {
 
 	BasicConstraintsValid bool
 	IsCA                  bool
-	KeyUsagePresent       bool
-	KeyUsage              KeyUsage
-	SubjectKeyID          []byte
-	AuthorityKeyID        []byte
+	// MaxPathLen is basicConstraints' pathLenConstraint: how many intermediates may follow this CA
+	// below it; -1 when absent.
+	MaxPathLen      int
+	KeyUsagePresent bool
+	KeyUsage        KeyUsage
+	SubjectKeyID    []byte
+	AuthorityKeyID  []byte
 
 	// Lenient is true when the strict parser refused the certificate and the minimal parser read it;
 	// StrictError then says why the strict parser refused it.
@@ -99,12 +101,16 @@ func (c *Certificate) VerifySignature(msg, sig []byte) (SigEncoding, error) {
 }
 
 // CheckSignatureFrom checks that parent's key signed c (over c.RawTBSCertificate). It checks only the
-// signature: whether parent may sign certificates is BuildChain's business.
+// signature: whether parent may sign certificates is BuildChain's business. Certificate signatures
+// must be DER (X.509 allows no other form), so one certificate has one encoding and one fingerprint.
 func (c *Certificate) CheckSignatureFrom(parent *Certificate) error {
 	if !c.SignatureAlgorithm.Equal(OIDSM2WithSM3) {
 		return fmt.Errorf("%w: %s", ErrUnsupportedAlgorithm, c.SignatureAlgorithm)
 	}
-	_, err := parent.VerifySignature(c.RawTBSCertificate, c.Signature)
+	enc, err := parent.VerifySignature(c.RawTBSCertificate, c.Signature)
+	if err == nil && enc != SigDER {
+		return fmt.Errorf("%w: certificate signature is not DER", ErrMalformedSignature)
+	}
 	return err
 }
 
@@ -156,5 +162,3 @@ func ParseCertificateLenient(der []byte) (*Certificate, error) {
 
 // errTrailing: bytes after the certificate.
 var errTrailing = errors.New("trailing data after certificate")
-
-func hexID(b []byte) string { return hex.EncodeToString(b) }

@@ -125,6 +125,15 @@ func (b *builder) extend(path []*Certificate) *Chain {
 			b.fail(&ChainError{Reason: ReasonNotAuthorizedToSign, Cert: ic, At: b.opts.At, Detail: "intermediate is not a CA or lacks keyCertSign"}, depth+1)
 			continue
 		}
+		if ic.Lenient {
+			// Only leaves are seen malformed in real data; a CA must parse strictly.
+			b.fail(&ChainError{Reason: ReasonNotAuthorizedToSign, Cert: ic, At: b.opts.At, Detail: "a certificate that only the lenient parser reads cannot be a CA: " + fmt.Sprint(ic.StrictError)}, depth+1)
+			continue
+		}
+		if below := len(path) - 1; ic.MaxPathLen >= 0 && below > ic.MaxPathLen {
+			b.fail(&ChainError{Reason: ReasonNotAuthorizedToSign, Cert: ic, At: b.opts.At, Detail: fmt.Sprintf("pathLenConstraint %d, but %d intermediates follow it", ic.MaxPathLen, below)}, depth+1)
+			continue
+		}
 		if chain := b.extend(append(path[:len(path):len(path)], ic)); chain != nil {
 			return chain
 		}

@@ -26,7 +26,7 @@ func parseTBS(der []byte) (*Certificate, error) {
 	if !in.Empty() {
 		return nil, errTrailing
 	}
-	c := &Certificate{Raw: []byte(certSeq)}
+	c := &Certificate{Raw: []byte(certSeq), MaxPathLen: -1}
 	var body cryptobyte.String
 	if !certSeq.ReadASN1(&body, cbasn1.SEQUENCE) {
 		return nil, errors.New("malformed certificate SEQUENCE")
@@ -35,10 +35,12 @@ func parseTBS(der []byte) (*Certificate, error) {
 		return nil, errors.New("malformed TBSCertificate")
 	}
 	c.RawTBSCertificate = []byte(tbsFull)
-	var outerAlg cryptobyte.String
-	if !body.ReadASN1(&outerAlg, cbasn1.SEQUENCE) {
+	var outerAlg, outerAlgFull cryptobyte.String
+	if !body.ReadASN1Element(&outerAlgFull, cbasn1.SEQUENCE) {
 		return nil, errors.New("malformed signatureAlgorithm")
 	}
+	outerAlgCopy := outerAlgFull
+	outerAlgCopy.ReadASN1(&outerAlg, cbasn1.SEQUENCE)
 	var algOID asn1.ObjectIdentifier
 	if !outerAlg.ReadASN1ObjectIdentifier(&algOID) {
 		return nil, errors.New("malformed signatureAlgorithm OID")
@@ -49,6 +51,9 @@ func parseTBS(der []byte) (*Certificate, error) {
 		return nil, errors.New("malformed signatureValue")
 	}
 	c.Signature = sig.RightAlign()
+	if !body.Empty() {
+		return nil, errors.New("data after signatureValue")
+	}
 
 	var tbs cryptobyte.String
 	tbsCopy := tbsFull
@@ -64,8 +69,11 @@ func parseTBS(der []byte) (*Certificate, error) {
 		return nil, errors.New("malformed serialNumber")
 	}
 	var innerAlg cryptobyte.String
-	if !tbs.ReadASN1(&innerAlg, cbasn1.SEQUENCE) {
+	if !tbs.ReadASN1Element(&innerAlg, cbasn1.SEQUENCE) {
 		return nil, errors.New("malformed TBS signature algorithm")
+	}
+	if string(innerAlg) != string(outerAlgFull) {
+		return nil, errors.New("signatureAlgorithm differs from the TBSCertificate's signature field")
 	}
 	var issuer, validity, subject, spki cryptobyte.String
 	if !tbs.ReadASN1Element(&issuer, cbasn1.SEQUENCE) {
@@ -148,6 +156,16 @@ func parseSPKI(spki cryptobyte.String, c *Certificate) error {
 // IsCA false; an unreadable keyUsage counts as present and empty: a malformed extension never grants.
 // When the list itself cannot be read to the end, a keyUsage that may follow is unreadable too.
 func parseExtensions(seq cryptobyte.String, c *Certificate) {
+	seen := map[string]bool{}
+	defer func() {
+		// A repeated basicConstraints or keyUsage is ambiguous: it never grants.
+		if seen["dup-bc"] {
+			c.IsCA, c.MaxPathLen = false, 0
+		}
+		if seen["dup-ku"] {
+			c.KeyUsagePresent, c.KeyUsage = true, 0
+		}
+	}()
 	for !seq.Empty() {
 		var ext, val cryptobyte.String
 		var id asn1.ObjectIdentifier
@@ -170,6 +188,10 @@ func parseExtensions(seq cryptobyte.String, c *Certificate) {
 		}
 		switch {
 		case id.Equal(oidExtBasicCons):
+			if seen["bc"] {
+				seen["dup-bc"] = true
+			}
+			seen["bc"] = true
 			var bc cryptobyte.String
 			if !val.ReadASN1(&bc, cbasn1.SEQUENCE) {
 				continue
@@ -181,7 +203,19 @@ func parseExtensions(seq cryptobyte.String, c *Certificate) {
 					c.IsCA = isCA
 				}
 			}
+			c.MaxPathLen = -1
+			if bc.PeekASN1Tag(cbasn1.INTEGER) {
+				var n int64
+				if !bc.ReadASN1Integer(&n) || n < 0 {
+					c.IsCA = false // an unreadable constraint never grants
+				} else {
+					c.MaxPathLen = int(n)
+				}
+			}
 		case id.Equal(oidExtKeyUsage):
+			if c.KeyUsagePresent {
+				seen["dup-ku"] = true
+			}
 			c.KeyUsagePresent = true
 			var bits asn1.BitString
 			if !val.ReadASN1BitString(&bits) {
