@@ -50,6 +50,16 @@ const (
 	ReasonSealUnknown       Reason = "SEAL_UNKNOWN"       // the hub holds no record of the seal: indeterminate
 	ReasonCADistrusted      Reason = "CA_DISTRUSTED"      // a CA on the path was distrusted before the time of the check
 	ReasonRegionUnavailable Reason = "REGION_UNAVAILABLE" // the registry's own status service did not answer: indeterminate
+
+	// Added after the first release of the table.
+	ReasonMakerNotRegistered     Reason = "MAKER_NOT_REGISTERED"
+	ReasonMakerExpiredSince      Reason = "MAKER_EXPIRED_SINCE_CREATION"
+	ReasonSigningTimeInFuture    Reason = "SIGNING_TIME_IN_FUTURE"
+	ReasonAlgorithmUnsupported   Reason = "ALGORITHM_UNSUPPORTED"
+	ReasonCertDigestUnsupported  Reason = "CERT_DIGEST_UNSUPPORTED"
+	ReasonNoReferences           Reason = "NO_REFERENCES"
+	ReasonCheckMethodUnsupported Reason = "CHECK_METHOD_UNSUPPORTED"
+	ReasonLimitExceeded          Reason = "LIMIT_EXCEEDED"
 )
 
 // ReasonInfo documents one code.
@@ -90,6 +100,14 @@ var Reasons = []ReasonInfo{
 	{ReasonSealUnknown, Indeterminate, "the trust list holds no record of the seal"},
 	{ReasonCADistrusted, Invalid, "a CA on the certificate path was distrusted before the time of the check"},
 	{ReasonRegionUnavailable, Indeterminate, "the registry's own status service did not answer within the deadline"},
+	{ReasonMakerNotRegistered, Invalid, "the maker certificate is not one of the registered seal-making systems (制章系统) the verifier was given"},
+	{ReasonMakerExpiredSince, Indeterminate, "the maker certificate was not valid at the time of the check, only at the seal's claimed createDate, and nothing proves when a V1/V4 seal was made"},
+	{ReasonSigningTimeInFuture, Invalid, "the claimed signing time (timeInfo) is later than the time of verification"},
+	{ReasonAlgorithmUnsupported, Indeterminate, "a signature algorithm other than SM2-with-SM3"},
+	{ReasonCertDigestUnsupported, Indeterminate, "the seal lists certificate digests (certListType 2) of a type that cannot be computed"},
+	{ReasonNoReferences, Indeterminate, "the OFD signature has no References, so no document content is bound to it"},
+	{ReasonCheckMethodUnsupported, Indeterminate, "an OFD Reference uses a CheckMethod other than SM3"},
+	{ReasonLimitExceeded, Indeterminate, "a size or count limit stopped a check before it could finish"},
 }
 
 // Info returns the documented entry of a code.

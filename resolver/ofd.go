@@ -105,21 +105,30 @@ func (v *Verifier) verifyOFDSignature(sr *ofd.SignatureReport, at time.Time) *OF
 func ofdDataCheck(sr *ofd.SignatureReport) Check {
 	dh := sr.DataHash
 	switch {
+	case dh.Status == ofd.StatusError:
+		return undetermined(ReasonLimitExceeded, fmt.Sprintf("dataHash over %s not computed: %s", dh.PropertyInfo, dh.Detail))
 	case dh.Status != ofd.StatusOK:
 		return failed(ReasonDataHashMismatch, fmt.Sprintf("dataHash is not the SM3 of %s (%s): %s", dh.PropertyInfo, dh.Status, dh.Detail))
 	case dh.Path != sr.Signature.Path:
 		return failed(ReasonDataHashMismatch, fmt.Sprintf("dataHash binds %s, not this signature's %s", dh.Path, sr.Signature.Path))
 	}
 	if len(sr.References) == 0 {
-		return undetermined(ReasonReferenceMismatch, "dataHash matches Signature.xml, but it has no References: no document content is bound")
+		return undetermined(ReasonNoReferences, "dataHash matches Signature.xml, but it has no References: no document content is bound")
+	}
+	// A definite mismatch outranks a reference that could not be checked.
+	for _, rc := range sr.References {
+		switch rc.Status {
+		case ofd.StatusOK, ofd.StatusUnsupported, ofd.StatusError:
+		default:
+			return failed(ReasonReferenceMismatch, fmt.Sprintf("reference %s: %s %s", rc.FileRef, rc.Status, rc.Detail))
+		}
 	}
 	for _, rc := range sr.References {
 		switch rc.Status {
-		case ofd.StatusOK:
 		case ofd.StatusUnsupported:
-			return undetermined(ReasonReferenceMismatch, fmt.Sprintf("reference %s: CheckMethod %q is not SM3", rc.FileRef, rc.CheckMethod))
-		default:
-			return failed(ReasonReferenceMismatch, fmt.Sprintf("reference %s: %s %s", rc.FileRef, rc.Status, rc.Detail))
+			return undetermined(ReasonCheckMethodUnsupported, fmt.Sprintf("reference %s: CheckMethod %q is not SM3", rc.FileRef, rc.CheckMethod))
+		case ofd.StatusError:
+			return undetermined(ReasonLimitExceeded, fmt.Sprintf("reference %s not checked: %s", rc.FileRef, rc.Detail))
 		}
 	}
 	return passed(fmt.Sprintf("dataHash is the SM3 of %s; %s", dh.Path, referenceSummary(sr)))

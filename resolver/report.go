@@ -93,18 +93,19 @@ type Report struct {
 	Result  Result `json:"result"`
 	Reason  Reason `json:"reason"`
 	Message string `json:"message"`
-	Kind    string `json:"kind"`             // seal | signature
-	Format  string `json:"format,omitempty"` // V1 | V4 | V5
+	Kind    string `json:"kind"`   // seal | signature
+	Format  string `json:"format"` // V1 | V4 | V5; empty when the input could not be decoded
 
-	Seal   *SealInfo `json:"seal,omitempty"`
+	Seal   *SealInfo `json:"seal"` // null when the input could not be decoded
 	Maker  *CertInfo `json:"maker,omitempty"`
 	Signer *CertInfo `json:"signer,omitempty"`
 
 	// SigningTime is timeInfo, the time the signer's software claims (SigningTimeSource "claimed").
 	SigningTime       *time.Time `json:"signing_time"`
 	SigningTimeSource string     `json:"signing_time_source,omitempty"`
-	// CheckedAt is the time every validity check used: the signing time, or the time asked for.
-	CheckedAt time.Time `json:"checked_at"`
+	// CheckedAt is the time every validity check used: the signing time, or the time asked for;
+	// null when there was none.
+	CheckedAt *time.Time `json:"checked_at"`
 
 	Checks   Checks   `json:"checks"`
 	Warnings []string `json:"warnings,omitempty"`

@@ -33,9 +33,17 @@ type Policy struct {
 type Verifier struct {
 	Roots         *smcrypto.Pool
 	Intermediates *smcrypto.Pool
-	Policy        Policy
-	Now           func() time.Time
+	// Makers are the registered seal-making systems' certificates (制章系统). When set, a maker
+	// certificate not among them is MAKER_NOT_REGISTERED. When nil, registration is not checked and
+	// every report says so: a chain to a root proves the CA issued the certificate, not that its holder
+	// may make seals (the trust list supplies the makers online).
+	Makers *smcrypto.Pool
+	Policy Policy
+	Now    func() time.Time
 }
+
+// futureSkew is how far a claimed signing time may lie ahead of the verifier's clock.
+const futureSkew = 5 * time.Minute
 
 // SealRequest asks for a bare seal's verification at At (zero: now).
 type SealRequest struct {
@@ -68,7 +76,8 @@ func (v *Verifier) VerifySeal(req SealRequest) *Report {
 	if at.IsZero() {
 		at = v.now()
 	}
-	r := &Report{Kind: "seal", Format: seal.Version.String(), CheckedAt: at.UTC(), Quirks: seal.Quirks}
+	checked := at.UTC()
+	r := &Report{Kind: "seal", Format: seal.Version.String(), CheckedAt: &checked, Quirks: seal.Quirks}
 	r.Seal = sealInfo(seal)
 	r.Checks.Signature = skipped("a bare seal carries no signer's signature")
 	r.Checks.SignerInSeal = skipped("a bare seal has no signer")
@@ -93,6 +102,7 @@ func (v *Verifier) VerifySignature(req SignatureRequest) *Report {
 func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureRequest) *Report {
 	r := &Report{Kind: "signature", Format: sig.Version.String(), Quirks: append(append([]string(nil), sig.Quirks...), sig.Seal.Quirks...)}
 	r.Seal = sealInfo(sig.Seal)
+	r.Warnings = append(r.Warnings, criticalExtensions("TBS_Sign", sig.ExtDatas)...)
 	if t, ok := sig.ClaimedSigningTime(); ok {
 		t = t.UTC()
 		r.SigningTime, r.SigningTimeSource = &t, "claimed"
@@ -105,7 +115,8 @@ func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureReques
 		at, haveTime = *r.SigningTime, true
 	}
 	if haveTime {
-		r.CheckedAt = at.UTC()
+		checked := at.UTC()
+		r.CheckedAt = &checked
 	}
 
 	signer, err := sig.SignerCertificate()
@@ -114,7 +125,9 @@ func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureReques
 		r.Checks.SignerChain = failed(ReasonCertMalformed, "signer certificate: "+err.Error())
 	} else {
 		r.Signer = certInfo(signer)
-		if enc, err := sig.VerifySignature(signer); err != nil {
+		if enc, err := sig.VerifySignature(signer); errors.Is(err, ses.ErrAlgorithm) || errors.Is(err, smcrypto.ErrNotSM2Key) {
+			r.Checks.Signature = undetermined(ReasonAlgorithmUnsupported, "signature over TBS_Sign: "+err.Error())
+		} else if err != nil {
 			r.Checks.Signature = failed(ReasonSignatureInvalid, "signature over TBS_Sign: "+err.Error())
 		} else {
 			r.Checks.Signature = passed(fmt.Sprintf("SM2 signature (%s) over TBS_Sign verifies with the signer certificate", enc))
@@ -122,7 +135,7 @@ func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureReques
 	}
 	switch in, err := sig.SignerInSeal(); {
 	case err != nil:
-		r.Checks.SignerInSeal = undetermined(ReasonSignerNotInSeal, err.Error())
+		r.Checks.SignerInSeal = undetermined(ReasonCertDigestUnsupported, err.Error())
 	case in:
 		r.Checks.SignerInSeal = passed(fmt.Sprintf("the signer certificate is listed in the seal (certListType %d)", sig.Seal.CertListType))
 	default:
@@ -133,13 +146,20 @@ func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureReques
 		msg := "no signing time: timeInfo is unreadable and no time was given (--at)"
 		r.Checks.SealSignature = v.sealSignatureOnly(r, sig.Seal)
 		r.Checks.MakerChain = undetermined(ReasonSigningTimeUnkn, msg)
-		r.Checks.SignerChain = undetermined(ReasonSigningTimeUnkn, msg)
+		if signer != nil {
+			r.Checks.SignerChain = undetermined(ReasonSigningTimeUnkn, msg)
+		}
 		r.Checks.SealValidity = undetermined(ReasonSigningTimeUnkn, msg)
 	} else {
 		v.checkSealAndMaker(r, sig.Seal, at)
+		var signerEnd time.Time
 		if signer != nil {
 			r.Checks.SignerChain = v.chainCheck(signer, at, signerReasons, "signer")
-			r.Checks.SealValidity = v.sealValidity(r, sig.Seal, at, signer.NotAfter)
+			signerEnd = signer.NotAfter
+		}
+		r.Checks.SealValidity = v.sealValidity(r, sig.Seal, at, signerEnd)
+		if now := v.now(); r.SigningTime != nil && r.SigningTime.After(now.Add(futureSkew)) {
+			r.Checks.SealValidity = failed(ReasonSigningTimeInFuture, fmt.Sprintf("the claimed signing time %s is later than now (%s)", r.SigningTime.Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
 		}
 	}
 
@@ -167,6 +187,7 @@ func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureReques
 
 // sealSignatureOnly checks the maker's signature and fills the maker's description.
 func (v *Verifier) sealSignatureOnly(r *Report, seal *ses.Seal) Check {
+	r.Warnings = append(r.Warnings, criticalExtensions("SES_SealInfo", seal.ExtDatas)...)
 	maker, err := seal.MakerCertificate()
 	if err != nil {
 		return failed(ReasonCertMalformed, "maker certificate: "+err.Error())
@@ -180,25 +201,50 @@ func (v *Verifier) sealSignatureOnly(r *Report, seal *ses.Seal) Check {
 }
 
 // checkSealAndMaker fills seal_signature and maker_chain.
-func (v *Verifier) checkSealAndMaker(r *Report, seal *ses.Seal, at time.Time) *smcrypto.Certificate {
+func (v *Verifier) checkSealAndMaker(r *Report, seal *ses.Seal, at time.Time) {
 	r.Checks.SealSignature = v.sealSignatureOnly(r, seal)
 	maker, err := seal.MakerCertificate()
 	if err != nil {
 		r.Checks.MakerChain = failed(ReasonCertMalformed, "maker certificate: "+err.Error())
-		return nil
+		return
 	}
 	chk := v.chainCheck(maker, at, makerReasons, "maker")
 	if chk.Result == Failed && (chk.Code == ReasonMakerCertExpired || chk.Code == ReasonMakerCertNotYetValid) &&
 		!v.Policy.MakerAtSigningTimeOnly && !seal.CreateDate.IsZero() && !seal.CreateDate.After(at) {
-		if atCreate := v.chainCheck(maker, seal.CreateDate, makerReasons, "maker"); atCreate.Result == Passed {
-			w := fmt.Sprintf("the maker certificate was not valid at %s but was when the seal was made (createDate %s); accepted as GM/T 0031-2025 allows",
-				at.UTC().Format(time.RFC3339), seal.CreateDate.UTC().Format(time.RFC3339))
-			r.Warnings = append(r.Warnings, w)
-			chk = passed(atCreate.Detail + "; " + w)
+		chk = v.makerAtCreation(r, seal, maker, at, chk)
+	}
+	if chk.Result == Passed {
+		switch {
+		case v.Makers == nil:
+			r.Warnings = append(r.Warnings, "maker registration not checked: no registered seal-making systems were given (--makers); the chain shows only that a trusted CA issued the maker certificate")
+		case !v.Makers.Contains(maker):
+			chk = failed(ReasonMakerNotRegistered, fmt.Sprintf("the maker certificate %q (SM3 %s) is not a registered seal-making system", maker.Subject, maker.Fingerprint()))
 		}
 	}
 	r.Checks.MakerChain = chk
-	return maker
+}
+
+// makerAtCreation applies the createDate allowance to a maker certificate that was not valid at the
+// time of the check. GM/T 0031-2025 (V5) allows it, with a warning. For V1/V4 seals createDate is the
+// maker's own claim and a maker whose certificate has expired could backdate it, so without proof of
+// when the seal was made the answer is indeterminate. A chain that cannot be completed at createDate
+// stays indeterminate either way.
+func (v *Verifier) makerAtCreation(r *Report, seal *ses.Seal, maker *smcrypto.Certificate, at time.Time, atUse Check) Check {
+	atCreate := v.chainCheck(maker, seal.CreateDate, makerReasons, "maker")
+	switch atCreate.Result {
+	case Undetermined:
+		return atCreate
+	case Failed:
+		return atUse
+	}
+	w := fmt.Sprintf("the maker certificate was not valid at %s but was when the seal was made (createDate %s)",
+		at.UTC().Format(time.RFC3339), seal.CreateDate.UTC().Format(time.RFC3339))
+	if seal.Version != ses.V5 {
+		return undetermined(ReasonMakerExpiredSince, w+"; createDate is the maker's own claim and nothing proves it for a "+seal.Version.String()+" seal")
+	}
+	w += "; accepted as GM/T 0031-2025 allows"
+	r.Warnings = append(r.Warnings, w)
+	return passed(atCreate.Detail + "; " + w)
 }
 
 type roleReasons struct{ expired, notYet, invalid, unknown Reason }
@@ -212,6 +258,7 @@ var (
 func (v *Verifier) chainCheck(c *smcrypto.Certificate, at time.Time, rr roleReasons, role string) Check {
 	chain, err := smcrypto.BuildChain(c, smcrypto.ChainOptions{
 		Roots: v.Roots, Intermediates: v.Intermediates, At: at, StrictAnchorKeyUsage: v.Policy.StrictAnchorKeyUsage,
+		RequireLeafSigning: true,
 	})
 	if err == nil {
 		d := fmt.Sprintf("%s certificate chains to %q, valid at %s", role, chain.Anchor().Subject, at.UTC().Format(time.RFC3339))
@@ -229,6 +276,8 @@ func (v *Verifier) chainCheck(c *smcrypto.Certificate, at time.Time, rr roleReas
 		return failed(rr.expired, ce.Error())
 	case smcrypto.ReasonNotYetValid:
 		return failed(rr.notYet, ce.Error())
+	case smcrypto.ReasonUnsupportedAlgorithm:
+		return undetermined(ReasonAlgorithmUnsupported, ce.Error())
 	case smcrypto.ReasonUnknownAuthority:
 		if v.Roots.Len() == 0 {
 			return undetermined(rr.unknown, "no trust anchors given (--roots): "+ce.Error())
@@ -326,4 +375,16 @@ func certInfo(c *smcrypto.Certificate) *CertInfo {
 		}
 	}
 	return ci
+}
+
+// criticalExtensions warns of critical ExtData: the standards define none, so none is understood
+// here. (Real Shandong signatures carry one holding a vendor SM2 signature.)
+func criticalExtensions(where string, exts []ses.ExtData) []string {
+	var out []string
+	for _, e := range exts {
+		if e.Critical {
+			out = append(out, fmt.Sprintf("%s carries a critical extension %s that this verifier does not understand", where, e.ID))
+		}
+	}
+	return out
 }

@@ -83,11 +83,14 @@ func (e *env) inspectCommand() *cobra.Command {
 			}
 			v := inspect(args[0], data)
 			if asJSON {
-				return writeJSON(e.stdout, v)
+				if err := writeJSON(e.stdout, v); err != nil {
+					return err
+				}
+			} else {
+				writeInspectText(e.stdout, v)
 			}
-			writeInspectText(e.stdout, v)
-			if v.Kind == "unknown" {
-				return &exitError{code: exitInvalid}
+			if v.Kind == "unknown" || v.Error != "" {
+				return &exitError{code: exitInvalid} // nothing (or not all) could be decoded
 			}
 			return nil
 		},

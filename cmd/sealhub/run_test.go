@@ -124,6 +124,7 @@ func TestExitCodes(t *testing.T) {
 	bad, _ := p.Sign(sm2ca.SignSpec{Data: data, BadSignature: true})
 	seal, _ := p.Seal(sm2ca.SealSpec{})
 	goodPath, badPath, dataPath, sealPath := write("good.dat", good), write("bad.dat", bad), write("data", data), write("seal.esl", seal)
+	makerPath := write("maker.pem", p.Maker.PEM())
 	trust := []string{"--roots", roots, "--intermediates", inter}
 	cases := map[string]struct {
 		args []string
@@ -143,6 +144,10 @@ func TestExitCodes(t *testing.T) {
 		"unknown flag":            {[]string{"verify", "seal", "--frobnicate", sealPath}, exitUsage},
 		"missing argument":        {[]string{"verify", "seal"}, exitUsage},
 		"unknown command":         {[]string{"frobnicate"}, exitUsage},
+		"verify alone":            {[]string{"verify"}, exitUsage},
+		"verify unknown kind":     {[]string{"verify", "bogus", goodPath}, exitUsage},
+		"maker registered":        {append([]string{"verify", "signature", "--makers", makerPath, "--data", dataPath, goodPath}, trust...), exitValid},
+		"maker not registered":    {append([]string{"verify", "signature", "--makers", roots, "--data", dataPath, goodPath}, trust...), exitInvalid},
 		"inspect":                 {[]string{"inspect", goodPath}, exitValid},
 		"inspect junk":            {[]string{"inspect", dataPath}, exitInvalid},
 	}

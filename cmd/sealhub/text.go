@@ -46,7 +46,9 @@ func writeReportText(w io.Writer, r *resolver.Report, name, indent string) {
 	if r.SigningTime != nil {
 		p("  signed:   %s (%s, from timeInfo)", ts(*r.SigningTime), r.SigningTimeSource)
 	}
-	p("  checked at %s", ts(r.CheckedAt))
+	if r.CheckedAt != nil {
+		p("  checked at %s", ts(*r.CheckedAt))
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "%s  CHECK\tRESULT\tDETAIL\n", indent)
 	rows := []struct {

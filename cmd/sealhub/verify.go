@@ -14,6 +14,7 @@ import (
 
 type verifyFlags struct {
 	roots, intermediates []string
+	makers               []string
 	at                   string
 	data                 string
 	json                 bool
@@ -35,6 +36,7 @@ Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
 	pf := cmd.PersistentFlags()
 	pf.StringSliceVar(&f.roots, "roots", nil, "trust anchors: a directory or file of PEM/DER CA certificates (repeatable)")
 	pf.StringSliceVar(&f.intermediates, "intermediates", nil, "intermediate CA certificates: a directory or file (repeatable)")
+	pf.StringSliceVar(&f.makers, "makers", nil, "registered seal-making systems' certificates (制章系统): a maker not among them is invalid (repeatable)")
 	pf.StringVar(&f.at, "at", "", "time of the checks, RFC 3339 (default: the signing time for signatures, now for seals)")
 	pf.BoolVar(&f.json, "json", false, "print the report as JSON")
 	pf.BoolVar(&f.strictAnchors, "strict-anchor-key-usage", false, "refuse trust anchors whose key usage lacks keyCertSign")
@@ -96,6 +98,13 @@ Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
 		},
 	}
 	cmd.AddCommand(seal, sig, ofd)
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return usageError("verify what? seal, signature or ofd (sealhub verify --help)")
+		}
+		return usageError("unknown kind %q: want seal, signature or ofd", args[0])
+	}
 	return cmd
 }
 
@@ -116,11 +125,17 @@ func (f *verifyFlags) verifier() (*resolver.Verifier, time.Time, error) {
 	if err != nil {
 		return nil, at, usageError("--intermediates: %v", err)
 	}
+	var makers *smcrypto.Pool
+	if len(f.makers) > 0 {
+		if makers, err = loadPool(f.makers); err != nil {
+			return nil, at, usageError("--makers: %v", err)
+		}
+	}
 	if err := smcrypto.SelfTest(); err != nil {
 		return nil, at, &exitError{code: exitUsage, err: err}
 	}
 	return &resolver.Verifier{
-		Roots: roots, Intermediates: inter,
+		Roots: roots, Intermediates: inter, Makers: makers,
 		Policy: resolver.Policy{StrictAnchorKeyUsage: f.strictAnchors, MakerAtSigningTimeOnly: f.makerAtSigningTime},
 	}, at, nil
 }

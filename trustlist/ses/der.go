@@ -197,6 +197,7 @@ func readExtDatas(field string, el cryptobyte.String, quirks *[]string) ([]ExtDa
 		return nil, malformed(field, "not a SEQUENCE")
 	}
 	var out []ExtData
+	explicitFalse := false
 	for !seq.Empty() {
 		var ext cryptobyte.String
 		if !seq.ReadASN1(&ext, cbasn1.SEQUENCE) {
@@ -212,13 +213,17 @@ func readExtDatas(field string, el cryptobyte.String, quirks *[]string) ([]ExtDa
 				return nil, malformed(field, "ExtData.critical is not a BOOLEAN")
 			}
 			d.Critical = b[0] != 0
-			if !d.Critical {
+			if !d.Critical && !explicitFalse {
+				explicitFalse = true
 				*quirks = append(*quirks, field+": BOOLEAN FALSE encoded explicitly under DEFAULT FALSE")
 			}
 		}
 		var v cryptobyte.String
 		if !ext.ReadASN1(&v, cbasn1.OCTET_STRING) {
 			return nil, malformed(field, "ExtData.extnValue is not an OCTET STRING")
+		}
+		if !ext.Empty() {
+			return nil, malformed(field, "data after ExtData.extnValue")
 		}
 		d.Value = v
 		out = append(out, d)

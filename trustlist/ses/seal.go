@@ -220,12 +220,16 @@ func (s *Seal) parseCertList(raw cryptobyte.String) error {
 	}
 	switch s.CertListType {
 	case CertListCerts:
-		for i, it := range items {
+		ignored := 0
+		for _, it := range items {
 			if tagOf(it) != cbasn1.OCTET_STRING {
-				s.Quirks = append(s.Quirks, fmt.Sprintf("certList entry %d is not an OCTET STRING (tag %d); ignored", i, tagOf(it)))
+				ignored++
 				continue
 			}
 			s.CertList = append(s.CertList, contentsOf(it))
+		}
+		if ignored > 0 { // one quirk, however many entries: hostile input must not multiply memory
+			s.Quirks = append(s.Quirks, fmt.Sprintf("%d certList entries are not OCTET STRINGs; ignored", ignored))
 		}
 	case CertListDigests:
 		for i, it := range items {

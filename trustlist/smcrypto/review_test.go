@@ -1,11 +1,12 @@
 package smcrypto_test
 
 import (
-	"bytes"
 	"errors"
 	"testing"
 
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // TestPathLenConstraint: Root → Inter0 (pathLen 0) → SubCA → leaf must fail; with pathLen 1 it passes.
@@ -63,28 +64,29 @@ func TestDuplicateBasicConstraintsNeverGrant(t *testing.T) {
 // appendExtension adds ext (a DER Extension) at the end of a TBSCertificate's extensions.
 func appendExtension(t *testing.T, tbs, ext []byte) []byte {
 	t.Helper()
-	tag3 := bytes.LastIndex(tbs, []byte{0xa3})
-	// The [3] element and its SEQUENCE end the TBS; both lengths are long-form or short-form.
-	hdr := func(b []byte) (int, int) { // header length, content length
-		if b[1] < 0x80 {
-			return 2, int(b[1])
-		}
-		n := int(b[1] & 0x7f)
-		l := 0
-		for _, x := range b[2 : 2+n] {
-			l = l<<8 | int(x)
-		}
-		return 2 + n, l
+	in := cryptobyte.String(tbs)
+	var body cryptobyte.String
+	if !in.ReadASN1(&body, cbasn1.SEQUENCE) {
+		t.Fatal("not a TBSCertificate")
 	}
-	h3, _ := hdr(tbs[tag3:])
-	seqStart := tag3 + h3
-	hs, ls := hdr(tbs[seqStart:])
-	exts := append(append([]byte(nil), tbs[seqStart+hs:seqStart+hs+ls]...), ext...)
-	seq := wrap(0x30, exts)
-	ctx := wrap(0xa3, seq)
-	outerHdrLen, _ := hdr(tbs)
-	inner := append(append([]byte(nil), tbs[outerHdrLen:tag3]...), ctx...)
-	return wrap(0x30, inner)
+	var out []byte
+	for !body.Empty() {
+		var el cryptobyte.String
+		var tag cbasn1.Tag
+		if !body.ReadAnyASN1Element(&el, &tag) {
+			t.Fatal("bad TBS element")
+		}
+		if tag != cbasn1.Tag(3).Constructed().ContextSpecific() {
+			out = append(out, el...)
+			continue
+		}
+		var ctx, seq cryptobyte.String
+		if !el.ReadASN1(&ctx, tag) || !ctx.ReadASN1(&seq, cbasn1.SEQUENCE) {
+			t.Fatal("bad extensions")
+		}
+		out = append(out, wrap(0xa3, wrap(0x30, append(append([]byte(nil), seq...), ext...)))...)
+	}
+	return wrap(0x30, out)
 }
 
 func wrap(tag byte, content []byte) []byte {
