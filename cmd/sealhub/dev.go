@@ -33,8 +33,8 @@ func (e *env) devCommand() *cobra.Command {
 			}
 			base := filepath.Join(dir, "testdata", "example")
 			fmt.Fprintf(e.stdout, "sealhub dev: verifying the embedded example (a V4 seal signature made by the test PKI)\n")
-			fmt.Fprintf(e.stdout, "  same as: go run ./cmd/sealhub verify ofd --roots cmd/sealhub/testdata/example/roots --intermediates cmd/sealhub/testdata/example/intermediates cmd/sealhub/testdata/example/signed.ofd\n\n")
-			return run(c.Context(), []string{"verify", "ofd", "--roots", filepath.Join(base, "roots"), "--intermediates", filepath.Join(base, "intermediates"), filepath.Join(base, "signed.ofd")}, e.getenv, e.stdout, e.stderr)
+			fmt.Fprintf(e.stdout, "  same as: go run ./cmd/sealhub verify ofd --roots cmd/sealhub/testdata/example/roots --intermediates cmd/sealhub/testdata/example/intermediates --makers cmd/sealhub/testdata/example/makers cmd/sealhub/testdata/example/signed.ofd\n\n")
+			return run(c.Context(), []string{"verify", "ofd", "--roots", filepath.Join(base, "roots"), "--intermediates", filepath.Join(base, "intermediates"), "--makers", filepath.Join(base, "makers"), filepath.Join(base, "signed.ofd")}, e.getenv, e.stdout, e.stderr)
 		},
 	}
 }

@@ -37,6 +37,12 @@ func TestGenerateExample(t *testing.T) {
 	if _, _, err := p.WriteTrustDirs(dir); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Join(dir, "makers"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "makers", "maker.pem"), p.Maker.PEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(dir, "signed.ofd"), doc, 0o644); err != nil {
 		t.Fatal(err)
 	}
