@@ -49,4 +49,17 @@ func TestGenerateExample(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "seal.esl"), seal, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "README.md"), []byte(exampleReadme), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
+
+const exampleReadme = `# Example signed OFD
+
+signed.ofd carries one V4 seal signature (电子签章) made by the test PKI of test/sm2ca: root →
+intermediate → seal-maker and signer certificates. roots/ and intermediates/ hold the CA certificates
+(no keys); makers/ the seal-maker certificate, as a registry would register it; seal.esl is the seal on
+its own.
+
+Regenerate with: go test ./cmd/sealhub -run TestGenerateExample -update
+`
