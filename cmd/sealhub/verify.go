@@ -117,17 +117,17 @@ func (f *verifyFlags) verifier() (*resolver.Verifier, time.Time, error) {
 		}
 		at = t
 	}
-	roots, err := loadPool(f.roots)
+	roots, err := smcrypto.LoadPool(f.roots...)
 	if err != nil {
 		return nil, at, usageError("--roots: %v", err)
 	}
-	inter, err := loadPool(f.intermediates)
+	inter, err := smcrypto.LoadPool(f.intermediates...)
 	if err != nil {
 		return nil, at, usageError("--intermediates: %v", err)
 	}
 	var makers *smcrypto.Pool
 	if len(f.makers) > 0 {
-		if makers, err = loadPool(f.makers); err != nil {
+		if makers, err = smcrypto.LoadPool(f.makers...); err != nil {
 			return nil, at, usageError("--makers: %v", err)
 		}
 	}
@@ -138,30 +138,6 @@ func (f *verifyFlags) verifier() (*resolver.Verifier, time.Time, error) {
 		Roots: roots, Intermediates: inter, Makers: makers,
 		Policy: resolver.Policy{StrictAnchorKeyUsage: f.strictAnchors, MakerAtSigningTimeOnly: f.makerAtSigningTime},
 	}, at, nil
-}
-
-// loadPool reads certificates from files and directories.
-func loadPool(paths []string) (*smcrypto.Pool, error) {
-	p := smcrypto.NewPool()
-	for _, path := range paths {
-		st, err := os.Stat(path)
-		if err != nil {
-			return nil, err
-		}
-		var certs []*smcrypto.Certificate
-		if st.IsDir() {
-			certs, err = smcrypto.LoadDir(path)
-		} else {
-			certs, err = smcrypto.LoadFile(path)
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range certs {
-			p.Add(c)
-		}
-	}
-	return p, nil
 }
 
 // maxInput bounds what verify reads of a seal or signature file.

@@ -162,14 +162,24 @@ func LoadDir(dir string) ([]*Certificate, error) {
 	return out, nil
 }
 
-// LoadPool reads the directories into one pool.
-func LoadPool(dirs ...string) (*Pool, error) {
+// LoadPool reads certificates from each path, a directory (see LoadDir) or a file (see LoadFile),
+// into one pool. Empty paths are skipped.
+func LoadPool(paths ...string) (*Pool, error) {
 	p := NewPool()
-	for _, d := range dirs {
-		if d == "" {
+	for _, path := range paths {
+		if path == "" {
 			continue
 		}
-		certs, err := LoadDir(d)
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, err
+		}
+		var certs []*Certificate
+		if st.IsDir() {
+			certs, err = LoadDir(path)
+		} else {
+			certs, err = LoadFile(path)
+		}
 		if err != nil {
 			return nil, err
 		}
