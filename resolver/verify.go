@@ -144,7 +144,7 @@ func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureReques
 
 	if !haveTime {
 		msg := "no signing time: timeInfo is unreadable and no time was given (--at)"
-		r.Checks.SealSignature = v.sealSignatureOnly(r, sig.Seal)
+		r.Checks.SealSignature, _ = v.sealSignatureOnly(r, sig.Seal)
 		r.Checks.MakerChain = undetermined(ReasonSigningTimeUnkn, msg)
 		if signer != nil {
 			r.Checks.SignerChain = undetermined(ReasonSigningTimeUnkn, msg)
@@ -185,27 +185,28 @@ func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureReques
 	return r.finish()
 }
 
-// sealSignatureOnly checks the maker's signature and fills the maker's description.
-func (v *Verifier) sealSignatureOnly(r *Report, seal *ses.Seal) Check {
+// sealSignatureOnly checks the maker's signature and fills the maker's description. It returns the
+// parsed maker certificate (nil when unreadable) so that callers do not parse it again.
+func (v *Verifier) sealSignatureOnly(r *Report, seal *ses.Seal) (Check, *smcrypto.Certificate) {
 	r.Warnings = append(r.Warnings, criticalExtensions("SES_SealInfo", seal.ExtDatas)...)
 	maker, err := seal.MakerCertificate()
 	if err != nil {
-		return failed(ReasonCertMalformed, "maker certificate: "+err.Error())
+		return failed(ReasonCertMalformed, "maker certificate: "+err.Error()), nil
 	}
 	r.Maker = certInfo(maker)
 	enc, err := seal.VerifySignature(maker)
 	if err != nil {
-		return failed(ReasonSealSignatureInvalid, fmt.Sprintf("maker signature over %s: %v", signedPart(seal), err))
+		return failed(ReasonSealSignatureInvalid, fmt.Sprintf("maker signature over %s: %v", signedPart(seal), err)), maker
 	}
-	return passed(fmt.Sprintf("maker's SM2 signature (%s) over %s verifies", enc, signedPart(seal)))
+	return passed(fmt.Sprintf("maker's SM2 signature (%s) over %s verifies", enc, signedPart(seal))), maker
 }
 
 // checkSealAndMaker fills seal_signature and maker_chain.
 func (v *Verifier) checkSealAndMaker(r *Report, seal *ses.Seal, at time.Time) {
-	r.Checks.SealSignature = v.sealSignatureOnly(r, seal)
-	maker, err := seal.MakerCertificate()
-	if err != nil {
-		r.Checks.MakerChain = failed(ReasonCertMalformed, "maker certificate: "+err.Error())
+	var maker *smcrypto.Certificate
+	r.Checks.SealSignature, maker = v.sealSignatureOnly(r, seal)
+	if maker == nil {
+		r.Checks.MakerChain = r.Checks.SealSignature // CERT_MALFORMED, with the parser's reason
 		return
 	}
 	chk := v.chainCheck(maker, at, makerReasons, "maker")

@@ -47,11 +47,7 @@ Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
 		Short: "Verify an SES_Signature (电子签章), with --data the signed original",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			v, at, err := f.verifier()
-			if err != nil {
-				return err
-			}
-			der, err := readInput(args[0])
+			v, at, der, err := f.verifierAndInput(args[0])
 			if err != nil {
 				return err
 			}
@@ -70,11 +66,7 @@ Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
 		Short: "Verify an SES_Seal (电子印章)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			v, at, err := f.verifier()
-			if err != nil {
-				return err
-			}
-			der, err := readInput(args[0])
+			v, at, der, err := f.verifierAndInput(args[0])
 			if err != nil {
 				return err
 			}
@@ -106,6 +98,16 @@ Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
 		return usageError("unknown kind %q: want seal, signature or ofd", args[0])
 	}
 	return cmd
+}
+
+// verifierAndInput is verifier plus the bytes of the file to verify.
+func (f *verifyFlags) verifierAndInput(path string) (*resolver.Verifier, time.Time, []byte, error) {
+	v, at, err := f.verifier()
+	if err != nil {
+		return nil, at, nil, err
+	}
+	der, err := readInput(path)
+	return v, at, der, err
 }
 
 func (f *verifyFlags) verifier() (*resolver.Verifier, time.Time, error) {

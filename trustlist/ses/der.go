@@ -96,11 +96,7 @@ func readString(field string, el cryptobyte.String) (string, error) {
 		if len(c)%2 != 0 {
 			return "", malformed(field, "odd-length BMPString")
 		}
-		r := make([]rune, 0, len(c)/2)
-		for i := 0; i < len(c); i += 2 {
-			r = append(r, rune(c[i])<<8|rune(c[i+1]))
-		}
-		return string(r), nil
+		return smcrypto.DecodeASN1String(tagBMPString, c), nil
 	}
 	return "", malformed(field, "not a character string (tag %d)", tagOf(el))
 }

@@ -316,7 +316,7 @@ func parseNameLenient(raw []byte) (pkix.Name, error) {
 			if !set.ReadASN1(&atv, cbasn1.SEQUENCE) || !atv.ReadASN1ObjectIdentifier(&oid) || !atv.ReadAnyASN1(&val, &tag) {
 				return name, errors.New("malformed AttributeTypeAndValue")
 			}
-			rdn = append(rdn, pkix.AttributeTypeAndValue{Type: oid, Value: decodeString(tag, val)})
+			rdn = append(rdn, pkix.AttributeTypeAndValue{Type: oid, Value: DecodeASN1String(tag, val)})
 		}
 		seq = append(seq, rdn)
 	}
@@ -324,7 +324,10 @@ func parseNameLenient(raw []byte) (pkix.Name, error) {
 	return name, nil
 }
 
-func decodeString(tag cbasn1.Tag, v []byte) string {
+// DecodeASN1String decodes the contents of an ASN.1 character string of any type to UTF-8:
+// BMPString as UTF-16BE (surrogate pairs included), UniversalString as UTF-32BE, the others as bytes
+// (real data puts UTF-8 in IA5String). Contents that are not text are returned quoted after "#".
+func DecodeASN1String(tag cbasn1.Tag, v []byte) string {
 	switch tag {
 	case 30: // BMPString: UTF-16BE
 		if len(v)%2 != 0 {
