@@ -1,0 +1,142 @@
+// Package command is the wire format of sealhub's raft log. Every entry is one type byte followed by
+// a versioned payload:
+//
+//	byte 0     command type; the high bit (IgnorableFlag) says an older node that does not know the
+//	           type may skip the entry instead of stopping
+//	byte 1     payload version of that type
+//	byte 2…    the payload
+//
+// Types are an append-only enum: a number is never reused or renumbered, and a type that changes its
+// payload gets a new version, which Apply code must keep reading for as long as logs or snapshots
+// may hold it. Decoding failures are errors here; the FSM treats them as fatal (a corrupt log).
+package command
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sealhub/sealhub/trustlist"
+)
+
+// Type is a command type.
+type Type uint8
+
+// IgnorableFlag marks a type that nodes which do not know it may skip.
+const IgnorableFlag Type = 0x80
+
+// Command types. Append only.
+const (
+	TypeInit Type = 1 // set the administrator's keys on a fresh cluster
+	TypePush Type = 2 // a signed registry or administrator push
+)
+
+func (t Type) String() string {
+	switch t &^ IgnorableFlag {
+	case TypeInit:
+		return "init"
+	case TypePush:
+		return "push"
+	}
+	return fmt.Sprintf("type%d", uint8(t))
+}
+
+// Payload versions this build writes.
+const (
+	initVersion = 1
+	pushVersion = 1
+)
+
+// ErrMalformed reports an entry that cannot be decoded.
+var ErrMalformed = errors.New("command: malformed entry")
+
+// Split returns an entry's type (without the flag), whether it is ignorable, the payload version and
+// the payload.
+func Split(data []byte) (t Type, ignorable bool, version uint8, payload []byte, err error) {
+	if len(data) < 2 {
+		return 0, false, 0, nil, fmt.Errorf("%w: %d bytes", ErrMalformed, len(data))
+	}
+	t = Type(data[0])
+	return t &^ IgnorableFlag, t&IgnorableFlag != 0, data[1], data[2:], nil
+}
+
+// Init is the first entry of a cluster: the administrator's keys.
+type Init struct {
+	Keys       []trustlist.KeySpec `json:"keys"`
+	RecordedAt time.Time           `json:"recorded_at"`
+}
+
+// EncodeInit writes an Init entry.
+func EncodeInit(in Init) ([]byte, error) {
+	p, err := json.Marshal(in)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte{byte(TypeInit), initVersion}, p...), nil
+}
+
+// DecodeInit reads the payload of an Init entry.
+func DecodeInit(version uint8, payload []byte) (Init, error) {
+	var in Init
+	if version != initVersion {
+		return in, fmt.Errorf("%w: init version %d", ErrMalformed, version)
+	}
+	if err := json.Unmarshal(payload, &in); err != nil {
+		return in, fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return in, nil
+}
+
+// EncodePush writes a Push entry: recorded_at (varint seconds, uvarint nanoseconds), key id and
+// signature (each uvarint length + bytes), then the exact body received, to the end.
+func EncodePush(env trustlist.Envelope) []byte {
+	b := make([]byte, 0, 2+20+len(env.KeyID)+len(env.Signature)+len(env.Body)+6)
+	b = append(b, byte(TypePush), pushVersion)
+	t := env.RecordedAt
+	b = binary.AppendVarint(b, t.Unix())
+	b = binary.AppendUvarint(b, uint64(t.Nanosecond()))
+	b = binary.AppendUvarint(b, uint64(len(env.KeyID)))
+	b = append(b, env.KeyID...)
+	b = binary.AppendUvarint(b, uint64(len(env.Signature)))
+	b = append(b, env.Signature...)
+	return append(b, env.Body...)
+}
+
+// DecodePush reads the payload of a Push entry. The envelope shares memory with payload.
+func DecodePush(version uint8, payload []byte) (trustlist.Envelope, error) {
+	var env trustlist.Envelope
+	if version != pushVersion {
+		return env, fmt.Errorf("%w: push version %d", ErrMalformed, version)
+	}
+	sec, n := binary.Varint(payload)
+	if n <= 0 {
+		return env, fmt.Errorf("%w: recorded_at", ErrMalformed)
+	}
+	payload = payload[n:]
+	nsec, n := binary.Uvarint(payload)
+	if n <= 0 || nsec >= 1e9 {
+		return env, fmt.Errorf("%w: recorded_at", ErrMalformed)
+	}
+	payload = payload[n:]
+	env.RecordedAt = time.Unix(sec, int64(nsec)).UTC()
+	var keyID, sig []byte
+	var ok bool
+	if keyID, payload, ok = lengthPrefixed(payload); !ok {
+		return env, fmt.Errorf("%w: key id", ErrMalformed)
+	}
+	if sig, payload, ok = lengthPrefixed(payload); !ok {
+		return env, fmt.Errorf("%w: signature", ErrMalformed)
+	}
+	env.KeyID, env.Signature, env.Body = string(keyID), sig, payload
+	return env, nil
+}
+
+func lengthPrefixed(b []byte) (v, rest []byte, ok bool) {
+	l, n := binary.Uvarint(b)
+	if n <= 0 || l > uint64(len(b)-n) {
+		return nil, nil, false
+	}
+	return b[n : n+int(l)], b[n+int(l):], true
+}

@@ -1,0 +1,93 @@
+package command
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/sealhub/sealhub/trustlist"
+)
+
+func TestPushRoundTrip(t *testing.T) {
+	env := trustlist.Envelope{
+		Body: []byte(`{"registry":"37"}`), KeyID: "0123456789abcdef", Signature: []byte{1, 2, 3},
+		RecordedAt: time.Date(2026, 11, 22, 8, 0, 0, 123456789, time.UTC),
+	}
+	data := EncodePush(env)
+	typ, ign, ver, payload, err := Split(data)
+	if err != nil || typ != TypePush || ign || ver != pushVersion {
+		t.Fatalf("Split: %v %v %v %v", typ, ign, ver, err)
+	}
+	got, err := DecodePush(ver, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Body, env.Body) || got.KeyID != env.KeyID || !bytes.Equal(got.Signature, env.Signature) || !got.RecordedAt.Equal(env.RecordedAt) {
+		t.Fatalf("round trip: %+v", got)
+	}
+}
+
+func TestInitRoundTrip(t *testing.T) {
+	in := Init{Keys: []trustlist.KeySpec{{PublicKey: "abc"}}, RecordedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	data, err := EncodeInit(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typ, _, ver, payload, _ := Split(data)
+	got, err := DecodeInit(ver, payload)
+	if typ != TypeInit || err != nil || got.Keys[0].PublicKey != "abc" || !got.RecordedAt.Equal(in.RecordedAt) {
+		t.Fatalf("init: %v %+v %v", typ, got, err)
+	}
+}
+
+func TestIgnorableFlag(t *testing.T) {
+	typ, ign, _, _, err := Split([]byte{byte(IgnorableFlag | 42), 1})
+	if err != nil || !ign || typ != 42 {
+		t.Fatalf("got %v %v %v", typ, ign, err)
+	}
+	if TypePush.String() != "push" || (IgnorableFlag | TypeInit).String() != "init" {
+		t.Fatal("names")
+	}
+}
+
+func TestMalformed(t *testing.T) {
+	for name, data := range map[string][]byte{
+		"empty":        nil,
+		"one byte":     {byte(TypePush)},
+		"bad version":  {byte(TypePush), 9},
+		"no time":      {byte(TypePush), pushVersion},
+		"bad nanos":    {byte(TypePush), pushVersion, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"key overruns": {byte(TypePush), pushVersion, 0, 0, 5, 'a'},
+		"sig overruns": {byte(TypePush), pushVersion, 0, 0, 0, 9},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, ver, payload, err := Split(data)
+			if err == nil {
+				_, err = DecodePush(ver, payload)
+			}
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("err = %v", err)
+			}
+		})
+	}
+}
+
+func FuzzDecodePush(f *testing.F) {
+	f.Add(EncodePush(trustlist.Envelope{Body: []byte("{}"), KeyID: "k", Signature: []byte("s"), RecordedAt: time.Unix(1, 2)}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, _, ver, payload, err := Split(data)
+		if err != nil {
+			return
+		}
+		env, err := DecodePush(ver, payload)
+		if err != nil {
+			return
+		}
+		again := EncodePush(env)
+		env2, err := DecodePush(again[1], again[2:])
+		if err != nil || !bytes.Equal(env2.Body, env.Body) || env2.KeyID != env.KeyID || !env2.RecordedAt.Equal(env.RecordedAt) {
+			t.Fatalf("re-encode differs: %v", err)
+		}
+	})
+}

@@ -1,0 +1,226 @@
+// Package client talks to a sealhub node's API: it signs and sends pushes (taking seq and prev from
+// the registry's head, retrying safely), and reads registries and seals. The CLI, `sealhub dev` and
+// the tests use it.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/sealhub/sealhub/federation/ingest"
+	"github.com/sealhub/sealhub/resolver/httpapi"
+	"github.com/sealhub/sealhub/trustlist"
+	"github.com/sealhub/sealhub/trustlist/smcrypto"
+)
+
+// Client is an API client. A zero HTTP uses a client with a 60 s timeout.
+type Client struct {
+	BaseURL string
+	HTTP    *http.Client
+	// Retries of a request that failed without an answer or with 503 (default 8), with
+	// exponential backoff from 200 ms, honouring Retry-After.
+	Retries int
+	Now     func() time.Time
+}
+
+// New makes a client for the node at baseURL.
+func New(baseURL string) *Client {
+	return &Client{BaseURL: strings.TrimRight(baseURL, "/"), HTTP: &http.Client{Timeout: 60 * time.Second}, Retries: 8, Now: time.Now}
+}
+
+// Error is an error answer of the API.
+type Error struct {
+	Status    int    `json:"-"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id"`
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("%d %s: %s (request %s)", e.Status, e.Code, e.Message, e.RequestID)
+}
+
+// IsCode reports whether err is an API error with this code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// do sends one request, retrying transport failures and 503s with the same body.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, hdr http.Header, out any) error {
+	backoff := 200 * time.Millisecond
+	for attempt := 0; ; attempt++ {
+		err := c.once(ctx, method, path, body, hdr, out)
+		var ae *Error
+		retry := err != nil && (!errors.As(err, &ae) || ae.Status == http.StatusServiceUnavailable)
+		if !retry || attempt >= c.Retries || ctx.Err() != nil {
+			return err
+		}
+		wait := backoff
+		var ra retryAfter
+		if errors.As(err, &ra) && ra.d > 0 {
+			wait = ra.d
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+// retryAfter is an API error that came with a Retry-After header.
+type retryAfter struct {
+	err *Error
+	d   time.Duration
+}
+
+func (r retryAfter) Error() string { return r.err.Error() }
+func (r retryAfter) Unwrap() error { return r.err }
+
+func (c *Client) once(ctx context.Context, method, path string, body []byte, hdr http.Header, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.BaseURL+path, rd)
+	if err != nil {
+		return err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", method, path, err)
+	}
+	if resp.StatusCode >= 300 {
+		e := &Error{Status: resp.StatusCode}
+		if json.Unmarshal(data, e) != nil || e.Code == "" {
+			e.Code, e.Message = "HTTP_"+strconv.Itoa(resp.StatusCode), strings.TrimSpace(string(data))
+		}
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			return retryAfter{e, time.Duration(s) * time.Second}
+		}
+		return e
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%s %s: reading the answer: %w", method, path, err)
+	}
+	return nil
+}
+
+// Registry reads a registry (with its head).
+func (c *Client) Registry(ctx context.Context, id string) (*ingest.RegistryView, error) {
+	var v ingest.RegistryView
+	if err := c.do(ctx, http.MethodGet, "/v1/registries/"+url.PathEscape(id), nil, nil, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// Seal reads a seal's record and status, at a given effective time if at is not zero.
+func (c *Client) Seal(ctx context.Context, code string, at time.Time) (*httpapi.SealResponse, error) {
+	path := "/v1/seals/" + url.PathEscape(code)
+	if !at.IsZero() {
+		path += "?at=" + url.QueryEscape(at.UTC().Format(time.RFC3339Nano))
+	}
+	var v httpapi.SealResponse
+	if err := c.do(ctx, http.MethodGet, path, nil, nil, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// Get reads any JSON route into out.
+func (c *Client) Get(ctx context.Context, path string, out any) error {
+	return c.do(ctx, http.MethodGet, path, nil, nil, out)
+}
+
+// Signer signs pushes for one registry (or the administrator).
+type Signer struct {
+	Registry string
+	Key      *sm2.PrivateKey
+}
+
+// Sign signs body; the results go in the push headers.
+func (s Signer) Sign(body []byte) (keyID, sigB64 string, err error) {
+	sig, err := smcrypto.Sign(s.Key, body)
+	if err != nil {
+		return "", "", err
+	}
+	return smcrypto.KeyID(&s.Key.PublicKey), base64.StdEncoding.EncodeToString(sig), nil
+}
+
+// Send signs and posts exactly body. A transport failure or 503 is retried with the same bytes,
+// which the hub answers idempotently.
+func (c *Client) Send(ctx context.Context, s Signer, body []byte) (*ingest.PushResponse, error) {
+	keyID, sig, err := s.Sign(body)
+	if err != nil {
+		return nil, err
+	}
+	hdr := http.Header{}
+	hdr.Set(ingest.HeaderKeyID, keyID)
+	hdr.Set(ingest.HeaderSignature, sig)
+	var out ingest.PushResponse
+	if err := c.do(ctx, http.MethodPost, "/v1/updates", body, hdr, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Build makes the body of the registry's next push from its current head.
+func (c *Client) Build(ctx context.Context, registry string, ops []trustlist.Op) ([]byte, error) {
+	r, err := c.Registry(ctx, registry)
+	if err != nil {
+		return nil, err
+	}
+	return MarshalPush(trustlist.Push{Registry: registry, Seq: r.Head.Seq + 1, Prev: r.Head.Hash, IssuedAt: c.Now().UTC().Truncate(time.Second), Ops: ops})
+}
+
+// MarshalPush encodes a push body.
+func MarshalPush(p trustlist.Push) ([]byte, error) {
+	if p.Ops == nil {
+		p.Ops = []trustlist.Op{}
+	}
+	return json.Marshal(p)
+}
+
+// Push sends ops as the registry's next push. If another push took the sequence number first
+// (PUSH_SEQ_GAP, PUSH_PREV_MISMATCH or PUSH_REPLAY_CONFLICT right after reading the head), it
+// rebuilds on the new head, a few times.
+func (c *Client) Push(ctx context.Context, s Signer, ops []trustlist.Op) (*ingest.PushResponse, error) {
+	for attempt := 0; ; attempt++ {
+		body, err := c.Build(ctx, s.Registry, ops)
+		if err != nil {
+			return nil, err
+		}
+		res, err := c.Send(ctx, s, body)
+		if err == nil || attempt >= 4 || !(IsCode(err, string(trustlist.CodeSeqGap)) || IsCode(err, string(trustlist.CodePrevMismatch)) || IsCode(err, string(trustlist.CodeReplayConflict))) {
+			return res, err
+		}
+	}
+}

@@ -1,0 +1,262 @@
+package trustlist
+
+import (
+	"maps"
+	"time"
+
+	iradix "github.com/hashicorp/go-immutable-radix/v2"
+	"github.com/sealhub/sealhub/trustlist/smcrypto"
+)
+
+// CheckOptions are the checks only the node that receives a push makes, because they read the
+// clock or cost too much to repeat on every node.
+type CheckOptions struct {
+	Now       time.Time     // the receiving node's clock; zero skips the issued_at skew check
+	MaxAge    time.Duration // how old issued_at may be (0: no bound)
+	MaxFuture time.Duration // how far ahead issued_at may be (0: MaxClockSkew)
+	// SkipSealSignatures leaves out the maker signature check of filed SES_Seals (benchmarks of
+	// raw apply only).
+	SkipSealSignatures bool
+}
+
+// Apply applies one push at raft index index and returns the new state. It is deterministic: the
+// same state, envelope and index give the same result on every node. A push is all or nothing: on a
+// rejection the returned state is nil and s is unchanged. A retry of an accepted push (same seq, same
+// bytes) returns s itself and the original result with Replay set.
+func (s *State) Apply(env Envelope, index uint64) (*State, *Result, error) {
+	return s.run(env, index, nil)
+}
+
+// Check runs every check Apply would, at the next index, plus those of opts, and changes nothing.
+// Set env.RecordedAt to the time that will be proposed. A nil error with Result.Replay set means the
+// push was accepted before and need not be proposed again.
+func (s *State) Check(env Envelope, opts CheckOptions) (*Result, error) {
+	_, res, err := s.run(env, s.index+1, &opts)
+	return res, err
+}
+
+func (s *State) run(env Envelope, index uint64, opts *CheckOptions) (*State, *Result, error) {
+	env.RecordedAt = env.RecordedAt.UTC()
+	push, err := ParsePush(env.Body)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, err := s.authenticate(push, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	hash := PushHash(env.Body)
+	if push.Seq <= reg.Head.Seq {
+		if rec, ok := s.Push(reg.ID, push.Seq); ok && rec.Hash == hash {
+			return s, &Result{PushRecord: *rec, Replay: true}, nil
+		}
+		return nil, nil, reject(CodeReplayConflict, "%s seq %d was accepted before with different bytes; the head is %d", reg.ID, push.Seq, reg.Head.Seq)
+	}
+	if opts != nil {
+		if err := checkSkew(push.IssuedAt, *opts); err != nil {
+			return nil, nil, err
+		}
+	}
+	if push.Seq != reg.Head.Seq+1 {
+		return nil, nil, reject(CodeSeqGap, "seq %d does not follow %s's head %d", push.Seq, reg.ID, reg.Head.Seq)
+	}
+	if push.Prev != reg.Head.Hash {
+		return nil, nil, reject(CodePrevMismatch, "prev does not match the SM3 of %s's push %d", reg.ID, reg.Head.Seq)
+	}
+	t := newTx(s, push, env, reg, index, opts)
+	for i := range push.Ops {
+		if err := t.apply(i, &push.Ops[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	rec := &PushRecord{
+		Registry: reg.ID, Seq: push.Seq, Hash: hash, KeyID: env.KeyID,
+		Index: index, RecordedAt: env.RecordedAt, Ops: len(push.Ops),
+	}
+	t.reg.Head = Head{Seq: push.Seq, Hash: hash, Index: index, RecordedAt: env.RecordedAt}
+	return t.commit(rec), &Result{PushRecord: *rec}, nil
+}
+
+func checkSkew(issued time.Time, o CheckOptions) error {
+	if o.Now.IsZero() {
+		return nil
+	}
+	future := o.MaxFuture
+	if future <= 0 {
+		future = MaxClockSkew
+	}
+	if issued.After(o.Now.Add(future)) {
+		return reject(CodeIssuedAtSkew, "issued_at %s is more than %s ahead of the hub's clock", issued.Format(time.RFC3339), future)
+	}
+	if o.MaxAge > 0 && issued.Before(o.Now.Add(-o.MaxAge)) {
+		return reject(CodeIssuedAtSkew, "issued_at %s is older than %s", issued.Format(time.RFC3339), o.MaxAge)
+	}
+	return nil
+}
+
+// authenticate finds the registry and its key and verifies the signature over the exact body.
+func (s *State) authenticate(p *Push, env Envelope) (*Registry, error) {
+	if env.KeyID == "" || len(env.Signature) == 0 {
+		return nil, reject(CodeSignatureMissing, "the push carries no key id or no signature")
+	}
+	if !keyIDRe.MatchString(env.KeyID) {
+		return nil, reject(CodeSignatureMissing, "key id %q: want 16 hex digits", env.KeyID)
+	}
+	reg, ok := s.registries[p.Registry]
+	if !ok {
+		if p.Registry == AdminID {
+			return nil, reject(CodeNotInitialized, "the hub has no administrator key yet")
+		}
+		return nil, reject(CodeRegistryUnknown, "no registry %q", p.Registry)
+	}
+	key, ok := reg.Key(env.KeyID)
+	if !ok {
+		return nil, reject(CodeKeyUnknown, "key %s is not a key of %s", env.KeyID, reg.ID)
+	}
+	if !key.ValidAt(p.IssuedAt) {
+		return nil, reject(CodeKeyNotValid, "key %s of %s was not valid at issued_at %s", key.ID, reg.ID, p.IssuedAt.Format(time.RFC3339))
+	}
+	pub, err := smcrypto.PublicKeyFromBytes(key.Public)
+	if err != nil {
+		return nil, reject(CodeKeyNotValid, "key %s: %v", key.ID, err)
+	}
+	if _, err := smcrypto.Verify(pub, env.Body, env.Signature); err != nil {
+		return nil, reject(CodeSignatureInvalid, "signature by key %s does not verify over the body", key.ID)
+	}
+	return reg, nil
+}
+
+// tx collects the changes of one push. Maps are copied on first write; seals and pushes go through
+// radix transactions, so the state it started from is never touched.
+type tx struct {
+	s      *State
+	push   *Push
+	env    Envelope
+	index  uint64
+	opts   *CheckOptions
+	reg    *Registry            // the pushing registry, a private copy
+	regs   map[string]*Registry // other registries changed (admin ops)
+	anch   map[string]*Anchor   // nil until the first anchor change
+	makers map[string]string    // nil until the first maker change
+	seals  *iradix.Txn[*Seal]
+	chains map[chainKey]error // chain results within this push
+}
+
+func newTx(s *State, p *Push, env Envelope, reg *Registry, index uint64, opts *CheckOptions) *tx {
+	r := *reg
+	return &tx{s: s, push: p, env: env, index: index, opts: opts, reg: &r, regs: map[string]*Registry{}}
+}
+
+func (t *tx) registry(id string) (*Registry, bool) {
+	if id == t.reg.ID {
+		return t.reg, true
+	}
+	if r, ok := t.regs[id]; ok {
+		return r, true
+	}
+	return t.s.Registry(id)
+}
+
+func (t *tx) anchors() map[string]*Anchor {
+	if t.anch == nil {
+		return t.s.anchors
+	}
+	return t.anch
+}
+
+func (t *tx) writeAnchor(a *Anchor) {
+	if t.anch == nil {
+		t.anch = maps.Clone(t.s.anchors)
+	}
+	t.anch[a.Fingerprint] = a
+}
+
+func (t *tx) makerOwner(fp string) (string, bool) {
+	m := t.makers
+	if m == nil {
+		m = t.s.makers
+	}
+	id, ok := m[fp]
+	return id, ok
+}
+
+func (t *tx) setMakerOwner(fp, id string) {
+	if t.makers == nil {
+		t.makers = maps.Clone(t.s.makers)
+	}
+	t.makers[fp] = id
+}
+
+func (t *tx) seal(code string) (*Seal, bool) {
+	if t.seals != nil {
+		return t.seals.Get([]byte(code))
+	}
+	return t.s.Seal(code)
+}
+
+func (t *tx) putSeal(v *Seal) {
+	if t.seals == nil {
+		t.seals = t.s.seals.Txn()
+	}
+	t.seals.Insert([]byte(v.Code), v)
+}
+
+func (t *tx) ref() PushRef { return PushRef{Registry: t.push.Registry, Seq: t.push.Seq} }
+
+func (t *tx) apply(i int, op *Op) error {
+	switch op.Op {
+	case OpSealFile:
+		return t.sealFile(i, op)
+	case OpSealStatus:
+		return t.sealStatus(i, op)
+	case OpAnchorAdd:
+		return t.anchorAdd(i, op)
+	case OpAnchorDistrust:
+		return t.anchorDistrust(i, op)
+	case OpMakerAdd:
+		return t.makerAdd(i, op)
+	case OpMakerRemove:
+		return t.makerRemove(i, op)
+	case OpKeyRotate:
+		return t.keyRotate(i, op)
+	case OpRegistryCreate:
+		return t.registryCreate(i, op)
+	case OpRegistryUpdate:
+		return t.registryUpdate(i, op)
+	}
+	return rejectOp(i, CodeMalformed, "unknown op %q", op.Op)
+}
+
+// commit builds the new state.
+func (t *tx) commit(rec *PushRecord) *State {
+	n := &State{
+		index:      t.index,
+		registries: maps.Clone(t.s.registries),
+		anchors:    t.anchors(),
+		makers:     t.s.makers,
+		seals:      t.s.seals,
+		pushes:     t.s.pushes,
+	}
+	for id, r := range t.regs {
+		n.registries[id] = r
+	}
+	n.registries[t.reg.ID] = t.reg
+	if t.makers != nil {
+		n.makers = t.makers
+	}
+	if t.seals != nil {
+		n.seals = t.seals.Commit()
+	}
+	n.pushes, _, _ = n.pushes.Insert(pushKey(rec.Registry, rec.Seq), rec)
+	return n
+}
+
+// effective is an op's effective_at, defaulting to the push's issued_at.
+func (t *tx) effective(op *Op) time.Time {
+	if op.EffectiveAt != nil {
+		return *op.EffectiveAt
+	}
+	return t.push.IssuedAt
+}
+
+func (t *tx) isAdmin() bool { return t.reg.Kind == KindAdmin }
