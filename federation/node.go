@@ -68,8 +68,8 @@ func Open(cfg Config, fsm raft.FSM) (*Node, error) {
 // the returned partial node holds.
 func open(cfg Config, fsm raft.FSM) (*Node, error) {
 	cfg.SetDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
 	}
 	if fsm == nil {
 		return nil, errors.New("nil FSM")

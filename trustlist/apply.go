@@ -41,15 +41,20 @@ func (s *State) run(env Envelope, index uint64, opts *CheckOptions) (*State, *Re
 	if err != nil {
 		return nil, nil, err
 	}
+	hash := PushHash(env.Body)
+	// The exact bytes of an accepted push are answered with its original result before anything
+	// else: they were authenticated when accepted, and a key retired since must not turn a client's
+	// harmless retry into an error.
+	if r, ok := s.registries[push.Registry]; ok && push.Seq <= r.Head.Seq {
+		if rec, ok := s.Push(r.ID, push.Seq); ok && rec.Hash == hash {
+			return s, &Result{PushRecord: *rec, Replay: true}, nil
+		}
+	}
 	reg, err := s.authenticate(push, env)
 	if err != nil {
 		return nil, nil, err
 	}
-	hash := PushHash(env.Body)
 	if push.Seq <= reg.Head.Seq {
-		if rec, ok := s.Push(reg.ID, push.Seq); ok && rec.Hash == hash {
-			return s, &Result{PushRecord: *rec, Replay: true}, nil
-		}
 		return nil, nil, reject(CodeReplayConflict, "%s seq %d was accepted before with different bytes; the head is %d", reg.ID, push.Seq, reg.Head.Seq)
 	}
 	if opts != nil {
@@ -63,6 +68,12 @@ func (s *State) run(env Envelope, index uint64, opts *CheckOptions) (*State, *Re
 	if push.Prev != reg.Head.Hash {
 		return nil, nil, reject(CodePrevMismatch, "prev does not match the SM3 of %s's push %d", reg.ID, reg.Head.Seq)
 	}
+	// issued_at never goes back within a registry's chain, so retiring a key at or after a push's
+	// issued_at keeps every accepted push verifiable and no later push can be dated before it.
+	if push.IssuedAt.Before(reg.Head.IssuedAt) {
+		return nil, nil, reject(CodeIssuedBeforeHead, "issued_at %s is before the issued_at of %s's push %d (%s)",
+			push.IssuedAt.Format(time.RFC3339), reg.ID, reg.Head.Seq, reg.Head.IssuedAt.Format(time.RFC3339))
+	}
 	t := newTx(s, push, env, reg, index, opts)
 	for i := range push.Ops {
 		if err := t.apply(i, &push.Ops[i]); err != nil {
@@ -73,7 +84,7 @@ func (s *State) run(env Envelope, index uint64, opts *CheckOptions) (*State, *Re
 		Registry: reg.ID, Seq: push.Seq, Hash: hash, KeyID: env.KeyID,
 		Index: index, RecordedAt: env.RecordedAt, Ops: len(push.Ops),
 	}
-	t.reg.Head = Head{Seq: push.Seq, Hash: hash, Index: index, RecordedAt: env.RecordedAt}
+	t.reg.Head = Head{Seq: push.Seq, Hash: hash, Index: index, RecordedAt: env.RecordedAt, IssuedAt: push.IssuedAt.UTC()}
 	return t.commit(rec), &Result{PushRecord: *rec}, nil
 }
 
@@ -139,6 +150,7 @@ type tx struct {
 	anch   map[string]*Anchor   // nil until the first anchor change
 	makers map[string]string    // nil until the first maker change
 	seals  *iradix.Txn[*Seal]
+	owned  map[*Seal]bool     // seals created or copied by this push, which it may change in place
 	chains map[chainKey]error // chain results within this push
 }
 
@@ -169,6 +181,7 @@ func (t *tx) writeAnchor(a *Anchor) {
 		t.anch = maps.Clone(t.s.anchors)
 	}
 	t.anch[a.Fingerprint] = a
+	t.chains = nil // chains built earlier in this push may have used the anchor as it was
 }
 
 func (t *tx) makerOwner(fp string) (string, bool) {
@@ -197,8 +210,10 @@ func (t *tx) seal(code string) (*Seal, bool) {
 func (t *tx) putSeal(v *Seal) {
 	if t.seals == nil {
 		t.seals = t.s.seals.Txn()
+		t.owned = map[*Seal]bool{}
 	}
 	t.seals.Insert([]byte(v.Code), v)
+	t.owned[v] = true
 }
 
 func (t *tx) ref() PushRef { return PushRef{Registry: t.push.Registry, Seq: t.push.Seq} }

@@ -158,6 +158,7 @@ func encodeRegistry(e *encoder, r *Registry) {
 	e.str(r.Head.Hash)
 	e.uvarint(r.Head.Index)
 	e.time(r.Head.RecordedAt)
+	e.time(r.Head.IssuedAt)
 	e.uvarint(r.CreatedIndex)
 	e.uvarint(r.UpdatedIndex)
 }

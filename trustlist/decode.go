@@ -201,7 +201,7 @@ func decodeRegistry(d *decoder) *Registry {
 	if a := d.bytes(); len(a) > 0 {
 		r.Adapter = a
 	}
-	r.Head = Head{Seq: d.uvarint(), Hash: d.str(), Index: d.uvarint(), RecordedAt: d.time()}
+	r.Head = Head{Seq: d.uvarint(), Hash: d.str(), Index: d.uvarint(), RecordedAt: d.time(), IssuedAt: d.time()}
 	r.CreatedIndex, r.UpdatedIndex = d.uvarint(), d.uvarint()
 	return r
 }
@@ -209,7 +209,7 @@ func decodeRegistry(d *decoder) *Registry {
 func decodeAnchor(d *decoder) *Anchor {
 	a := &Anchor{Fingerprint: d.str(), DER: d.bytes(), Subject: d.str(), Root: d.bool(), Owner: d.str(),
 		NotBefore: d.time(), NotAfter: d.time(), AddedIndex: d.uvarint()}
-	for i, n := 0, d.count(maxSmall); i < n && d.err == nil; i++ {
+	for i, n := 0, d.count(maxCount); i < n && d.err == nil; i++ {
 		a.Events = append(a.Events, AnchorEvent{Trusted: d.bool(), EffectiveAt: d.time(), RecordedAt: d.time(),
 			Index: d.uvarint(), Reason: d.str(), Push: PushRef{Registry: d.str(), Seq: d.uvarint()}})
 	}
@@ -229,7 +229,7 @@ func decodeSeal(d *decoder) *Seal {
 	v := &Seal{Code: d.str(), Registry: d.str(), Name: d.str(), Type: int(d.varint()), OwnerName: d.str(),
 		OwnerUSCC: d.str(), MakerCert: d.str(), SignerCerts: d.strs(), ValidStart: d.time(), ValidEnd: d.time(),
 		SealSM3: d.str(), PictureSM3: d.str(), FromDER: d.bool(), FiledIndex: d.uvarint()}
-	n := d.count(maxSmall)
+	n := d.count(maxCount) // a seal's history has no bound but the log's
 	if d.err == nil && n == 0 {
 		d.fail("seal %s has no events", v.Code)
 	}

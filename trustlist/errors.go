@@ -66,6 +66,7 @@ const (
 	CodeSeqGap           Code = "PUSH_SEQ_GAP"
 	CodePrevMismatch     Code = "PUSH_PREV_MISMATCH"
 	CodeReplayConflict   Code = "PUSH_REPLAY_CONFLICT"
+	CodeIssuedBeforeHead Code = "PUSH_ISSUED_BEFORE_HEAD"
 	CodeOpInvalid        Code = "OP_INVALID"
 	CodeSealInvalid      Code = "SEAL_INVALID"
 	CodeSealSignature    Code = "SEAL_MAKER_SIGNATURE_INVALID"
@@ -104,7 +105,8 @@ var Codes = []CodeInfo{
 	{CodeSeqGap, KindConflict, "seq is not the registry's head + 1"},
 	{CodePrevMismatch, KindConflict, "prev is not the SM3 of the registry's last accepted push"},
 	{CodeReplayConflict, KindConflict, "a push with this seq was accepted before, with different bytes"},
-	{CodeOpInvalid, KindInvalid, "an op is missing a field it needs or carries one it must not"},
+	{CodeIssuedBeforeHead, KindConflict, "issued_at is earlier than the issued_at of the registry's last accepted push"},
+	{CodeOpInvalid, KindInvalid, "reserved (op shape errors are PUSH_MALFORMED)"},
 	{CodeSealInvalid, KindInvalid, "a filed seal does not parse, or its fields are unacceptable"},
 	{CodeSealSignature, KindInvalid, "the seal-maker signature over a filed SES_Seal does not verify"},
 	{CodeMakerUnknown, KindInvalid, "the seal's maker certificate is not one of the registry's current seal-maker certificates"},

@@ -68,6 +68,7 @@ type Head struct {
 	Hash       string    `json:"hash"` // SM3 of the last accepted push body, hex; "" before the first
 	Index      uint64    `json:"index"`
 	RecordedAt time.Time `json:"recorded_at,omitzero"`
+	IssuedAt   time.Time `json:"issued_at,omitzero"` // of the last accepted push; the next may not be earlier
 }
 
 // Registry is a provincial or departmental registry, or the administrator.

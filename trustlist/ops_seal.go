@@ -66,6 +66,19 @@ func (t *tx) sealFile(i int, op *Op) error {
 	return nil
 }
 
+// checkCode accepts a seal code however it arrives (metadata or esID): 1-64 characters, none of them
+// white space, control or format characters; a numeric code must have a 6-digit division (an unknown
+// province is left to the jurisdiction check).
+func checkCode(code string) error {
+	if code == "" || len(code) > 64 || strings.ContainsAny(code, " \t") {
+		return errors.New("a seal code is 1 to 64 characters without spaces")
+	}
+	if _, err := sealcode.Parse(code); err != nil && !errors.Is(err, sealcode.ErrUnknownProvince) {
+		return err
+	}
+	return nil
+}
+
 func short(fp string) string {
 	if len(fp) > 16 {
 		return fp[:16] + "…"
@@ -74,9 +87,10 @@ func short(fp string) string {
 }
 
 func (t *tx) sealFromMeta(i int, m *SealMeta) (*Seal, error) {
+	if err := checkCode(m.Code); err != nil {
+		return nil, rejectOp(i, CodeSealInvalid, "meta.code: %v", err)
+	}
 	switch {
-	case m.Code == "" || !textOK(m.Code) || len(m.Code) > 64 || strings.ContainsAny(m.Code, " \t"):
-		return nil, rejectOp(i, CodeSealInvalid, "meta.code is required: the seal code, at most 64 characters without spaces")
 	case m.Name == "" || !textOK(m.Name):
 		return nil, rejectOp(i, CodeSealInvalid, "meta.name is required")
 	case !textOK(m.OwnerName):
@@ -102,9 +116,6 @@ func (t *tx) sealFromMeta(i int, m *SealMeta) (*Seal, error) {
 			return nil, rejectOp(i, CodeSealInvalid, "owner_uscc: %v", err)
 		}
 	}
-	if _, err := sealcode.Parse(m.Code); err != nil && !errors.Is(err, sealcode.ErrUnknownProvince) {
-		return nil, rejectOp(i, CodeSealInvalid, "code: %v", err)
-	}
 	return &Seal{
 		Code: m.Code, Name: m.Name, Type: m.Type, OwnerName: m.OwnerName, OwnerUSCC: m.OwnerUSCC,
 		MakerCert: m.MakerCert, SignerCerts: m.SignerCerts, ValidStart: m.ValidStart.UTC(),
@@ -120,11 +131,14 @@ func (t *tx) sealFromDER(i int, der []byte) (*Seal, error) {
 	if err != nil {
 		return nil, rejectOp(i, CodeSealInvalid, "SES_Seal: %v", err)
 	}
-	if s.ESID == "" || !textOK(s.ESID) || len(s.ESID) > 64 {
-		return nil, rejectOp(i, CodeSealInvalid, "SES_Seal has no usable esID (seal code)")
+	if err := checkCode(s.ESID); err != nil {
+		return nil, rejectOp(i, CodeSealInvalid, "SES_Seal esID (seal code): %v", err)
 	}
 	if s.ValidStart.IsZero() || !s.ValidEnd.After(s.ValidStart) {
 		return nil, rejectOp(i, CodeSealInvalid, "SES_Seal validity window is empty")
+	}
+	if s.Name == "" || !textOK(s.Name) || s.Type < 0 || s.Type > 99 {
+		return nil, rejectOp(i, CodeSealInvalid, "SES_Seal name must be non-empty text and type 0-99")
 	}
 	maker, err := s.MakerCertificate()
 	if err != nil {
@@ -217,13 +231,17 @@ func (t *tx) sealStatus(i int, op *Op) error {
 	if !ok {
 		return rejectOp(i, CodeTransition, "cannot %s seal %s: it is %s", op.Action, op.Code, last.Status)
 	}
+	ev := Event{Status: to, EffectiveAt: at, RecordedAt: t.env.RecordedAt, Index: t.index, Reason: op.Reason, Push: t.ref()}
+	if t.owned[v] {
+		// Already this push's private copy: append in place, so many changes to one seal in one
+		// push cost linear, not quadratic, time.
+		v.Events = append(v.Events, ev)
+		return nil
+	}
 	n := *v
 	n.Events = make([]Event, len(v.Events), len(v.Events)+1)
 	copy(n.Events, v.Events)
-	n.Events = append(n.Events, Event{
-		Status: to, EffectiveAt: at, RecordedAt: t.env.RecordedAt, Index: t.index,
-		Reason: op.Reason, Push: t.ref(),
-	})
+	n.Events = append(n.Events, ev)
 	t.putSeal(&n)
 	return nil
 }

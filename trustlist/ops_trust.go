@@ -76,7 +76,10 @@ func (t *tx) anchorAdd(i int, op *Op) error {
 			return rejectOp(i, CodeChainInvalid, "intermediate %s does not chain to a trusted root: %v", c.Subject, err)
 		}
 	}
-	from := c.NotBefore.UTC()
+	from := c.NotBefore.UTC() // a new anchor vouches for its whole life
+	if exists {
+		from = t.push.IssuedAt.UTC() // a re-trust starts now, after the distrust
+	}
 	if op.EffectiveAt != nil {
 		from = op.EffectiveAt.UTC()
 	}
@@ -130,6 +133,9 @@ func (t *tx) makerAdd(i int, op *Op) error {
 	if c.IsCA {
 		return rejectOp(i, CodeCertInvalid, "%s is a CA certificate, not a seal-maker certificate", c.Subject)
 	}
+	if len(t.reg.Makers) >= maxMakers {
+		return rejectOp(i, CodeCertInvalid, "a registry holds at most %d seal-maker certificates (removed ones included)", maxMakers)
+	}
 	fp := c.Fingerprint()
 	if owner, ok := t.makerOwner(fp); ok {
 		return rejectOp(i, CodeMakerExists, "maker certificate %s is already registered by %s", short(fp), owner)
@@ -156,6 +162,12 @@ func (t *tx) makerRemove(i int, op *Op) error {
 	return nil
 }
 
+// Per-registry limits, so one registry cannot grow its own record without bound.
+const (
+	maxKeys   = 64
+	maxMakers = 1024
+)
+
 func parseKey(ks KeySpec, from time.Time, index uint64) (Key, error) {
 	pub, err := smcrypto.ParsePublicKey(ks.PublicKey)
 	if err != nil {
@@ -176,6 +188,9 @@ func parseKey(ks KeySpec, from time.Time, index uint64) (Key, error) {
 
 // addKeys adds keys to r (a private copy).
 func addKeys(i int, r *Registry, specs []KeySpec, from time.Time, index uint64) error {
+	if len(r.Keys)+len(specs) > maxKeys {
+		return rejectOp(i, CodeKeyInvalid, "a registry holds at most %d keys (retired ones included)", maxKeys)
+	}
 	keys := slices.Clone(r.Keys)
 	for _, ks := range specs {
 		k, err := parseKey(ks, from, index)
@@ -288,8 +303,14 @@ func (t *tx) registryUpdate(i int, op *Op) error {
 	if err := addKeys(i, &r, sp.Keys, t.push.IssuedAt, t.index); err != nil {
 		return err
 	}
+	// The registry's own pushes may be dated after the administrator's: retire no earlier than the
+	// later of the two, so none of them becomes unverifiable.
+	retireAt := t.push.IssuedAt
+	if r.Head.IssuedAt.After(retireAt) {
+		retireAt = r.Head.IssuedAt
+	}
 	for _, id := range sp.RetireKeys {
-		if err := retireKey(i, &r, id, t.push.IssuedAt, t.push.IssuedAt); err != nil {
+		if err := retireKey(i, &r, id, retireAt, retireAt); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,5 @@
+package bench
+
+import "runtime"
+
+func runtime_Gosched() { runtime.Gosched() }
