@@ -46,7 +46,7 @@ func TestIgnorableFlag(t *testing.T) {
 	if err != nil || !ign || typ != 42 {
 		t.Fatalf("got %v %v %v", typ, ign, err)
 	}
-	if TypePush.String() != "push" || (IgnorableFlag | TypeInit).String() != "init" {
+	if TypePush.String() != "push" || (IgnorableFlag|TypeInit).String() != "init" {
 		t.Fatal("names")
 	}
 }

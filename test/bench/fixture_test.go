@@ -41,8 +41,8 @@ func metaOps(first, n int) []trustlist.Op {
 			OwnerName: "济南市历下区某某有限公司", OwnerUSCC: "",
 			SignerCerts: []string{smcrypto.SM3Hex([]byte(fmt.Sprint("signer", first+i)))},
 			ValidStart:  epoch, ValidEnd: epoch.AddDate(3, 0, 0),
-			SealSM3:     smcrypto.SM3Hex([]byte(fmt.Sprint("seal", first+i))),
-			PictureSM3:  smcrypto.SM3Hex([]byte(fmt.Sprint("picture", first+i))),
+			SealSM3:    smcrypto.SM3Hex([]byte(fmt.Sprint("seal", first+i))),
+			PictureSM3: smcrypto.SM3Hex([]byte(fmt.Sprint("picture", first+i))),
 		}}
 	}
 	return ops
