@@ -96,7 +96,7 @@ func TestVerifyOFDExample(t *testing.T) {
 }
 
 func TestDevVerifiesTheEmbeddedExample(t *testing.T) {
-	code, out, errOut := runCLI(t, "dev")
+	code, out, errOut := runCLI(t, "dev", "--verify-example")
 	if code != exitValid || !strings.Contains(out, "VALID") {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}

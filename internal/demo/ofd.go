@@ -1,4 +1,4 @@
-package sm2ca
+package demo
 
 import (
 	"bytes"

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/sealhub/sealhub/internal/demo/seed"
+)
+
+// devSummary is what `sealhub dev` tells the user once the hub is seeded.
+type devSummary struct {
+	url     string
+	dir     string
+	removed bool // the data dir is removed on exit
+	took    time.Duration
+	seeded  *seed.Seeded
+	files   *seed.Files
+}
+
+var stateLabels = []struct {
+	state seed.State
+	label string
+}{
+	{seed.StateValid, "valid"}, {seed.StateSuspended, "suspended (停用)"}, {seed.StateRestored, "restored (恢复)"},
+	{seed.StateRevoked, "revoked (注销)"}, {seed.StateInvalidated, "invalidated (无效)"}, {seed.StateExpired, "expired"},
+}
+
+// printDevSummary prints where everything is and what to try.
+func printDevSummary(w io.Writer, d devSummary) {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	p("sealhub dev: a one-node hub with demo data (demo keys and CA: never for production)")
+	p("  filed %d demo seals through the push API in %d signed pushes (%s)", len(d.seeded.Seals), d.seeded.Pushes, d.took.Round(time.Millisecond))
+	p("")
+	d.printFiles(p)
+	p("")
+	var counts []string
+	for _, l := range stateLabels {
+		counts = append(counts, fmt.Sprintf("%d %s", len(d.seeded.Codes(l.state)), l.label))
+	}
+	p("  seals: %s", strings.Join(counts, ", "))
+	p("")
+	p("Try:")
+	d.printExamples(p)
+	p("")
+	p("Ctrl-C stops the hub.")
+}
+
+// printFiles prints the URL and the files written.
+func (d devSummary) printFiles(p func(string, ...any)) {
+	s, f := d.seeded, d.files
+	row := func(label, format string, args ...any) { p("  %-10s %s", label, fmt.Sprintf(format, args...)) }
+	row("URL", "%s", d.url)
+	keep := "kept on exit"
+	if d.removed {
+		keep = "removed on exit; --keep keeps it"
+	}
+	row("data dir", "%s  (%s)", d.dir, keep)
+	for i, k := range f.Keys {
+		label := ""
+		if i == 0 {
+			label = "keys"
+		}
+		who := "administrator"
+		if r := s.Registry(k.Registry); r != nil {
+			who = "registry " + r.ID + " " + r.Name
+		}
+		row(label, "%s, %s  %s", k.Key, filepath.Base(k.Pub), who)
+	}
+	row("CA certs", "%s, %s, %s  (demo root, intermediate, seal-maker certificates)", f.Roots, filepath.Base(f.Intermediates), filepath.Base(f.Makers))
+	row("seal files", "%s  (%d SES_Seal files, filed from DER)", f.Seals, s.FromDER())
+	if f.Ledger != "" {
+		row("ledger", "%s  (%d seals of registry 37, not filed yet)", f.Ledger, len(s.Ledger))
+	}
+}
+
+// printExamples prints commands to try against the hub: a status read at a past time and now, a
+// push, an import and an offline verification.
+func (d devSummary) printExamples(p func(string, ...any)) {
+	s, f := d.seeded, d.files
+	if codes := s.Codes(seed.StateSuspended); len(codes) > 0 {
+		v := s.Seal(codes[0])
+		suspended := v.Changes[0].At
+		before := suspended.Add(-24 * time.Hour).UTC().Format(time.RFC3339)
+		p("  curl -s '%s/v1/seals/%s?at=%s'   # valid then: suspended from %s", d.url, v.Code, before, suspended.Format("2006-01-02 15:04 MST"))
+		p("  sealhub status %s --server %s", v.Code, d.url)
+	}
+	key := filepath.Join(d.dir, "registry-37.key")
+	for _, k := range f.Keys {
+		if k.Registry == "37" {
+			key = k.Key
+		}
+	}
+	if f.ExamplePush != "" {
+		p("  sealhub push --server %s --key %s --registry 37 %s   # suspends %s", d.url, key, f.ExamplePush, f.ExampleCode)
+	} else {
+		p("  sealhub push --server %s --key %s --registry 37 FILE.json", d.url, key)
+	}
+	if f.Ledger != "" {
+		p("  sealhub import --server %s --key %s --registry 37 %s", d.url, key, f.Ledger)
+	}
+	if v := validDERSeal(s); v != nil {
+		p("  sealhub verify seal --roots %s --intermediates %s --makers %s %s", f.Roots, f.Intermediates, f.Makers, filepath.Join(f.Seals, v.Code+".esl"))
+	}
+}
+
+// validDERSeal is a seal filed from DER and valid now, or nil.
+func validDERSeal(s *seed.Seeded) *seed.Seal {
+	for _, v := range s.Seals {
+		if v.DER != nil && v.State == seed.StateValid {
+			return v
+		}
+	}
+	return nil
+}

@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/sealhub/sealhub/federation"
+	"github.com/sealhub/sealhub/internal/hub"
+	"github.com/sealhub/sealhub/trustlist/smcrypto"
+)
+
+// serverConfig is everything `sealhub server` can be told, in one place: the JSON config file
+// (docs/server.example.json) is decoded strictly over the defaults, then flags override it. Secrets
+// never go here (see the environment variables in remote.go). Durations are Go duration strings
+// ("30s", "24h"), parsed by resolve so errors name the field.
+type serverConfig struct {
+	NodeID            string `json:"node_id"`             // stable raft server id; required
+	DataDir           string `json:"data_dir"`            // raft log, snapshots; required, relative to the config file
+	RaftAddr          string `json:"raft_addr"`           // raft TCP listen address
+	RaftAdvertiseAddr string `json:"raft_advertise_addr"` // address other nodes dial (default: raft_addr)
+	HTTPAddr          string `json:"http_addr"`           // API listen address
+	Bootstrap         bool   `json:"bootstrap"`           // make a one-node cluster on fresh state
+	// AdminKeys are files of the administrator's PEM public keys, written into the trust list when a
+	// fresh cluster first elects a leader. Relative paths (here and in data_dir) are relative to the
+	// config file; those given by flags, to the working directory.
+	AdminKeys  []string         `json:"admin_keys"`
+	MaxPushAge string           `json:"max_push_age"` // how old a new push's issued_at may be
+	LogLevel   string           `json:"log_level"`    // debug, info, warn, error
+	LogFormat  string           `json:"log_format"`   // json or text
+	Raft       serverRaftConfig `json:"raft"`
+
+	dir string // directory of the config file, for relative paths
+}
+
+// serverRaftConfig is the raft tuning of federation.Config; zero or empty keeps its default.
+type serverRaftConfig struct {
+	SnapshotInterval   string `json:"snapshot_interval"`
+	SnapshotThreshold  uint64 `json:"snapshot_threshold"`
+	TrailingLogs       uint64 `json:"trailing_logs"`
+	SnapshotRetain     int    `json:"snapshot_retain"`
+	MaxRPCsInFlight    int    `json:"max_rpcs_in_flight"`
+	LogCacheSize       int    `json:"log_cache_size"`
+	MaxPool            int    `json:"max_pool"`
+	TransportTimeout   string `json:"transport_timeout"`
+	HeartbeatTimeout   string `json:"heartbeat_timeout"`
+	ElectionTimeout    string `json:"election_timeout"`
+	LeaderLeaseTimeout string `json:"leader_lease_timeout"`
+	CommitTimeout      string `json:"commit_timeout"`
+	ApplyTimeout       string `json:"apply_timeout"`
+}
+
+// defaultServerConfig is the configuration before the file and the flags.
+func defaultServerConfig() serverConfig {
+	return serverConfig{
+		RaftAddr:   "127.0.0.1:7000",
+		HTTPAddr:   "127.0.0.1:8080",
+		MaxPushAge: "24h",
+		LogLevel:   "info",
+		LogFormat:  "json",
+	}
+}
+
+// maxConfigBytes bounds a config file.
+const maxConfigBytes = 1 << 20
+
+// loadServerConfig decodes the JSON file at path over cfg. Unknown fields, wrong types and trailing
+// data are errors naming the field or the line.
+func loadServerConfig(path string, cfg *serverConfig) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if len(data) > maxConfigBytes {
+		return fmt.Errorf("%s: larger than %d bytes", path, maxConfigBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(cfg); err != nil {
+		return fmt.Errorf("%s: %s", path, configJSONError(data, err))
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return fmt.Errorf("%s: trailing data after the configuration object", path)
+	}
+	cfg.dir = filepath.Dir(path)
+	return nil
+}
+
+// configJSONError words a decoding error for a person: the field at fault or the line and column.
+func configJSONError(data []byte, err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		line, col := lineCol(data, se.Offset)
+		return fmt.Sprintf("line %d, column %d: %v", line, col, se)
+	case errors.As(err, &te):
+		return fmt.Sprintf("field %s: want %s, got JSON %s", te.Field, te.Type, te.Value)
+	case errors.Is(err, io.EOF):
+		return "empty file: want a JSON object"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "unexpected end of file"
+	}
+	// "json: unknown field \"x\"" and the like.
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+func lineCol(data []byte, off int64) (int, int) {
+	off = min(max(off, 0), int64(len(data)))
+	before := data[:off]
+	line := bytes.Count(before, []byte{'\n'}) + 1
+	col := int(off) - bytes.LastIndexByte(before, '\n')
+	return line, col
+}
+
+// Validate reports every problem of the configuration at once, joined.
+func (c *serverConfig) Validate() error {
+	_, err := c.hubConfig()
+	return err
+}
+
+// hubConfig checks the configuration and turns it into the node's: durations parsed, admin key
+// files read. Errors name the setting and are all returned, joined.
+func (c *serverConfig) hubConfig() (hub.Config, error) {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	dur := func(name, s string, positive bool) time.Duration {
+		if s == "" {
+			return 0
+		}
+		d, err := time.ParseDuration(s)
+		switch {
+		case err != nil:
+			bad("%s: %q is not a duration (e.g. \"30s\", \"24h\")", name, s)
+		case d < 0 || (positive && d == 0):
+			bad("%s: %s must be positive", name, s)
+		}
+		return d
+	}
+	switch {
+	case c.NodeID == "":
+		bad("node_id is required (--node-id): a stable name for this node, e.g. hub-1")
+	case len(c.NodeID) > 64 || strings.IndexFunc(c.NodeID, func(r rune) bool { return !unicode.IsGraphic(r) || unicode.IsSpace(r) }) >= 0:
+		bad("node_id %q: want at most 64 printable characters without spaces", c.NodeID)
+	}
+	if c.DataDir == "" {
+		bad("data_dir is required (--data-dir)")
+	}
+	for _, a := range []struct{ name, v string }{{"raft_addr", c.RaftAddr}, {"http_addr", c.HTTPAddr}, {"raft_advertise_addr", c.RaftAdvertiseAddr}} {
+		if a.v == "" && a.name == "raft_advertise_addr" {
+			continue
+		}
+		if err := checkHostPort(a.v); err != nil {
+			bad("%s %q: %v", a.name, a.v, err)
+		}
+	}
+	if c.MaxPushAge == "" {
+		bad("max_push_age must not be empty (default 24h)")
+	}
+	maxAge := dur("max_push_age", c.MaxPushAge, true)
+	if _, err := parseLogLevel(c.LogLevel); err != nil {
+		bad("log_level: %v", err)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("log_format %q: want json or text", c.LogFormat)
+	}
+	var keys []string
+	for i, p := range c.AdminKeys {
+		p = c.path(p)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			bad("admin_keys[%d]: %v", i, err)
+			continue
+		}
+		if _, err := smcrypto.ParsePublicKey(string(data)); err != nil {
+			bad("admin_keys[%d] %s: %v", i, p, err)
+			continue
+		}
+		keys = append(keys, string(data))
+	}
+	r := c.Raft
+	rc := federation.Config{
+		AdvertiseAddr:      c.RaftAdvertiseAddr,
+		SnapshotInterval:   dur("raft.snapshot_interval", r.SnapshotInterval, true),
+		SnapshotThreshold:  r.SnapshotThreshold,
+		TrailingLogs:       r.TrailingLogs,
+		SnapshotRetain:     r.SnapshotRetain,
+		MaxRPCsInFlight:    r.MaxRPCsInFlight,
+		LogCacheSize:       r.LogCacheSize,
+		MaxPool:            r.MaxPool,
+		TransportTimeout:   dur("raft.transport_timeout", r.TransportTimeout, true),
+		HeartbeatTimeout:   dur("raft.heartbeat_timeout", r.HeartbeatTimeout, true),
+		ElectionTimeout:    dur("raft.election_timeout", r.ElectionTimeout, true),
+		LeaderLeaseTimeout: dur("raft.leader_lease_timeout", r.LeaderLeaseTimeout, true),
+		CommitTimeout:      dur("raft.commit_timeout", r.CommitTimeout, true),
+		ApplyTimeout:       dur("raft.apply_timeout", r.ApplyTimeout, true),
+	}
+	for _, n := range []struct {
+		name string
+		v    int
+	}{{"raft.snapshot_retain", r.SnapshotRetain}, {"raft.max_rpcs_in_flight", r.MaxRPCsInFlight}, {"raft.log_cache_size", r.LogCacheSize}, {"raft.max_pool", r.MaxPool}} {
+		if n.v < 0 {
+			bad("%s: %d must not be negative (0 keeps the default)", n.name, n.v)
+		}
+	}
+	if len(errs) == 0 {
+		// The raft rules that depend on several fields (timeouts) are federation's to check.
+		check := rc
+		check.NodeID, check.Dir, check.BindAddr = c.NodeID, c.path(c.DataDir), c.RaftAddr
+		if err := check.Validate(); err != nil {
+			bad("raft: %v", strings.TrimPrefix(err.Error(), "federation: config: "))
+		}
+	}
+	hc := hub.Config{
+		NodeID: c.NodeID, DataDir: c.path(c.DataDir), RaftAddr: c.RaftAddr, HTTPAddr: c.HTTPAddr,
+		Bootstrap: c.Bootstrap, AdminKeys: keys, MaxPushAge: maxAge, Raft: rc,
+	}
+	return hc, errors.Join(errs...)
+}
+
+// path resolves a path of the config file against its directory.
+func (c *serverConfig) path(p string) string {
+	if p == "" || filepath.IsAbs(p) || c.dir == "" {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+func checkHostPort(s string) error {
+	_, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return errors.New("want host:port")
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || (port != "0" && p == 0) {
+		return errors.New("want a port from 0 to 65535")
+	}
+	return nil
+}
+
+func parseLogLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil || strings.ContainsAny(s, "+-") {
+		return 0, fmt.Errorf("%q: want debug, info, warn or error", s)
+	}
+	return l, nil
+}
+
+// newServerLogger makes the node's logger: level and format from the configuration, to w.
+func newServerLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	l, err := parseLogLevel(level)
+	if err != nil {
+		return nil, err
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	}
+	return slog.New(slog.NewJSONHandler(w, opts)), nil
+}
