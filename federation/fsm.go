@@ -26,6 +26,7 @@ type FSM struct {
 	applyDur *prometheus.HistogramVec
 	outcomes *prometheus.CounterVec
 	onApply  func(*trustlist.State) // optional observer, called on the FSM goroutine
+	cache    *trustlist.ParseCache  // pushes this node checked before proposing them
 }
 
 // applyFunc handles one command type.
@@ -55,6 +56,7 @@ func NewFSM(log *slog.Logger, reg prometheus.Registerer) (*FSM, error) {
 		}, []string{"type", "outcome"}),
 	}
 	f.state.Store(trustlist.New())
+	f.cache = trustlist.NewParseCache(8)
 	if reg != nil {
 		for _, c := range []prometheus.Collector{f.applyDur, f.outcomes} {
 			if err := reg.Register(c); err != nil {
@@ -67,6 +69,10 @@ func NewFSM(log *slog.Logger, reg prometheus.Registerer) (*FSM, error) {
 
 // State is the current trust list. It is immutable; callers may keep it as long as they like.
 func (f *FSM) State() *trustlist.State { return f.state.Load() }
+
+// ParseCache is shared with the push intake of this node: a push it parsed to check is not parsed
+// again when applied.
+func (f *FSM) ParseCache() *trustlist.ParseCache { return f.cache }
 
 // OnApply sets a function called with each new state, on the FSM goroutine (it must be quick). Set it
 // before the node starts.
@@ -124,7 +130,7 @@ func applyPush(f *FSM, version uint8, payload []byte, index uint64) any {
 		panic(fmt.Sprintf("federation: entry %d: %v", index, err))
 	}
 	cur := f.State()
-	next, res, err := cur.Apply(env, index)
+	next, res, err := cur.ApplyWith(env, index, f.cache)
 	switch {
 	case err != nil:
 		f.outcomes.WithLabelValues("push", "rejected").Inc()

@@ -17,6 +17,8 @@ type CheckOptions struct {
 	// SkipSealSignatures leaves out the maker signature check of filed SES_Seals (benchmarks of
 	// raw apply only).
 	SkipSealSignatures bool
+	// Cache, when set, keeps the parsed push for the FSM of this node (see ParseCache).
+	Cache *ParseCache
 }
 
 // Apply applies one push at raft index index and returns the new state. It is deterministic: the
@@ -24,24 +26,33 @@ type CheckOptions struct {
 // rejection the returned state is nil and s is unchanged. A retry of an accepted push (same seq, same
 // bytes) returns s itself and the original result with Replay set.
 func (s *State) Apply(env Envelope, index uint64) (*State, *Result, error) {
-	return s.run(env, index, nil)
+	return s.run(env, index, nil, nil)
+}
+
+// ApplyWith is Apply reading the push through a parse cache (see ParseCache); the result is the
+// same.
+func (s *State) ApplyWith(env Envelope, index uint64, cache *ParseCache) (*State, *Result, error) {
+	return s.run(env, index, nil, cache)
 }
 
 // Check runs every check Apply would, at the next index, plus those of opts, and changes nothing.
 // Set env.RecordedAt to the time that will be proposed. A nil error with Result.Replay set means the
 // push was accepted before and need not be proposed again.
 func (s *State) Check(env Envelope, opts CheckOptions) (*Result, error) {
-	_, res, err := s.run(env, s.index+1, &opts)
+	_, res, err := s.run(env, s.index+1, &opts, opts.Cache)
 	return res, err
 }
 
-func (s *State) run(env Envelope, index uint64, opts *CheckOptions) (*State, *Result, error) {
+func (s *State) run(env Envelope, index uint64, opts *CheckOptions, cache *ParseCache) (*State, *Result, error) {
 	env.RecordedAt = env.RecordedAt.UTC()
-	push, err := ParsePush(env.Body)
+	if len(env.Body) > MaxPushBytes {
+		return nil, nil, reject(CodeTooLarge, "push is %d bytes; the limit is %d", len(env.Body), MaxPushBytes)
+	}
+	hash := PushHash(env.Body)
+	push, err := cache.parse(env.Body, hash)
 	if err != nil {
 		return nil, nil, err
 	}
-	hash := PushHash(env.Body)
 	// The exact bytes of an accepted push are answered with its original result before anything
 	// else: they were authenticated when accepted, and a key retired since must not turn a client's
 	// harmless retry into an error.

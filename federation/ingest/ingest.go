@@ -53,6 +53,8 @@ type Config struct {
 	MaxPushAge time.Duration
 	// ApplyTimeout bounds how long a push waits for the log (0: 30 s).
 	ApplyTimeout time.Duration
+	// Cache is the FSM's parse cache, so a checked push is not parsed again when applied (optional).
+	Cache *trustlist.ParseCache
 }
 
 // Service serves the routes.
@@ -130,7 +132,7 @@ func (s *Service) postUpdate(c *gin.Context) {
 		}
 	}
 	st := s.cfg.State.State()
-	res, err := st.Check(env, trustlist.CheckOptions{Now: env.RecordedAt, MaxAge: max(s.cfg.MaxPushAge, 0)})
+	res, err := st.Check(env, trustlist.CheckOptions{Now: env.RecordedAt, MaxAge: max(s.cfg.MaxPushAge, 0), Cache: s.cfg.Cache})
 	if err != nil {
 		s.reject(c, st, err)
 		return

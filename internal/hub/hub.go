@@ -129,7 +129,7 @@ func (h *Hub) serveHTTP() error {
 	engine.GET("/healthz", func(c *gin.Context) { httpx.JSON(c, 200, gin.H{"status": "ok"}) })
 	engine.GET("/readyz", h.readyz)
 	engine.GET("/metrics", gin.WrapH(promhttp.HandlerFor(h.Metrics, promhttp.HandlerOpts{Registry: h.Metrics})))
-	in, err := ingest.New(ingest.Config{Node: h.Node, State: h.FSM, Logger: h.cfg.Logger, Metrics: h.Metrics, Now: h.cfg.Now, MaxPushAge: h.cfg.MaxPushAge})
+	in, err := ingest.New(ingest.Config{Node: h.Node, State: h.FSM, Logger: h.cfg.Logger, Metrics: h.Metrics, Now: h.cfg.Now, MaxPushAge: h.cfg.MaxPushAge, Cache: h.FSM.ParseCache()})
 	if err != nil {
 		return err
 	}
