@@ -219,7 +219,7 @@ func TestRegistryPushesThroughTheCLI(t *testing.T) {
 	t.Run("a rejected push exits 1 with code and request id", func(t *testing.T) {
 		ops := f.writeJSON("again.json", []trustlist.Op{sealMeta("37010200000003", start)})
 		code, out, errOut := f.cli("push", "--key", f.regKey, "--registry", "37", ops)
-		if code != exitRejected || !strings.Contains(errOut, "SEAL_EXISTS") || !strings.Contains(errOut, "request id: ") || !strings.Contains(errOut, "(op 0)") && !strings.Contains(errOut, "op 0") {
+		if code != exitRejected || !strings.Contains(errOut, "SEAL_EXISTS") || !strings.Contains(errOut, "request id: ") || !strings.Contains(errOut, "op 0: ") {
 			t.Fatalf("exit %d: %s %s", code, out, errOut)
 		}
 		code, _, errOut = f.cli("push", "--key", f.adminKey, "--registry", "37", ops)

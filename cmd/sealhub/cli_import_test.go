@@ -169,6 +169,9 @@ func TestImportLedgers(t *testing.T) {
 			if err != nil || !found || !st.Complete || st.RowsDone != len(rows) || st.Pending != nil || st.LastSeq != sum.LastSeq {
 				t.Errorf("progress file: %v %+v", err, st)
 			}
+			if ext != "csv" {
+				return
+			}
 			// Again: nothing to do.
 			code, again, errOut := f.importJSON(t, context.Background(), "--quiet", path)
 			if code != 0 || again.Pushes != 0 || again.RowsResumed != len(rows) || again.SealsFiled != 0 {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"github.com/sealhub/sealhub/trustlist"
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 )
 
 type importFlags struct {
@@ -70,26 +68,6 @@ bad rows, 3 usage, I/O error, hub unreachable, or interrupted (run again to resu
 	fs.BoolVar(&f.restart, "restart", false, "ignore the progress of an earlier import of this ledger")
 	fs.BoolVar(&f.json, "json", false, "print the summary as JSON")
 	return cmd
-}
-
-// importSummary is what an import run did.
-type importSummary struct {
-	Ledger         string       `json:"ledger"`
-	Registry       string       `json:"registry"`
-	Complete       bool         `json:"complete"`
-	Stopped        string       `json:"stopped,omitempty"` // why the run ended early
-	RowsRead       int          `json:"rows_read"`
-	RowsResumed    int          `json:"rows_resumed"` // handled by an earlier run (filed or skipped)
-	SealsFiled     int          `json:"seals_filed"`
-	StatusChanges  int          `json:"status_changes"`
-	Skipped        int          `json:"skipped_existing"`
-	RejectedRows   []rowProblem `json:"rejected_rows"`
-	Warnings       []rowProblem `json:"warnings"` // rows filed without their (future) status change
-	Pushes         int          `json:"pushes"`
-	FirstSeq       uint64       `json:"first_seq,omitempty"`
-	LastSeq        uint64       `json:"last_seq,omitempty"`
-	ElapsedSeconds float64      `json:"elapsed_seconds"`
-	SealsPerSecond float64      `json:"seals_per_second"`
 }
 
 // importer is one run of `sealhub import`.
@@ -148,7 +126,10 @@ func (e *env) importLedger(ctx context.Context, f *importFlags, path string) err
 
 // prepare reads the progress file and the registry, and checks that the key may sign for it.
 func (im *importer) prepare(ctx context.Context) error {
+	retries := im.c.Retries
+	im.c.Retries = 2 // fail fast when the hub is not there at all; pushes retry longer
 	reg, err := im.c.Registry(ctx, im.f.registry)
+	im.c.Retries = retries
 	if err != nil {
 		return apiFailure(im.e.stderr, "registry "+im.f.registry, err, nil)
 	}
@@ -235,7 +216,7 @@ func (im *importer) pass(ctx context.Context, dry bool) error {
 	}
 	defer r.Close()
 	if !dry {
-		im.startBar(r.Total())
+		im.startBar(r)
 	}
 	chunk := make([]ledger.Row, 0, lookupChunk)
 	last := 0
@@ -369,200 +350,4 @@ func (im *importer) lookup(ctx context.Context, rows []ledger.Row) ([]string, er
 		}
 	}
 	return holders, nil
-}
-
-// flush sends the batch as the registry's next push. The progress file records the push before it
-// is sent and the new position once it is acknowledged.
-func (im *importer) flush(ctx context.Context) error {
-	b := im.batch
-	if b.empty() {
-		return nil
-	}
-	p := &pendingPush{OpLines: b.opLines, Rows: b.rows, Status: b.status, LastLine: b.lastLine}
-	before := func(body []byte) error {
-		if err := im.files.setPending(im.st, p, body, im.now()); err != nil {
-			return usageError("progress file: %v", err)
-		}
-		return nil
-	}
-	res, _, err := sendNext(ctx, im.c, im.signer, b.ops, before)
-	if err != nil {
-		return pushError{err: err, opLines: b.opLines}
-	}
-	if err := im.acknowledge(res, p); err != nil {
-		return err
-	}
-	b.reset()
-	return nil
-}
-
-// resendPending sends again the push an earlier run sent without an answer.
-func (im *importer) resendPending(ctx context.Context, p *pendingPush) error {
-	res, err := im.c.Send(ctx, im.signer, p.body)
-	if err == nil {
-		return im.acknowledge(res, p)
-	}
-	for _, code := range []trustlist.Code{trustlist.CodeReplayConflict, trustlist.CodeSeqGap, trustlist.CodePrevMismatch, trustlist.CodeIssuedAtSkew} {
-		if client.IsCode(err, string(code)) {
-			// The hub did not take it and will not: its rows go again in new pushes.
-			fmt.Fprintf(im.e.stderr, "sealhub import: the push left unanswered by the last run was not accepted (%s); its rows are sent again\n", code)
-			if err := im.files.clearPending(im.st, im.now()); err != nil {
-				return usageError("progress file: %v", err)
-			}
-			return nil
-		}
-	}
-	return im.stop(pushError{err: err, opLines: p.OpLines})
-}
-
-// acknowledge records an accepted push.
-func (im *importer) acknowledge(res *ingest.PushResponse, p *pendingPush) error {
-	st := im.st
-	st.RowsDone += p.Rows
-	st.StatusChanges += p.Status
-	st.LastLine = max(st.LastLine, p.LastLine)
-	st.Pushes++
-	st.LastSeq, st.LastHash = res.Seq, res.Hash
-	if err := im.files.clearPending(st, im.now()); err != nil {
-		return usageError("progress file: %v", err)
-	}
-	im.sum.SealsFiled += p.Rows
-	im.sum.StatusChanges += p.Status
-	im.sum.Pushes++
-	if im.sum.FirstSeq == 0 {
-		im.sum.FirstSeq = res.Seq
-	}
-	im.sum.LastSeq = res.Seq
-	im.progress(p.Rows)
-	return nil
-}
-
-// pushError is a push that failed, with the ledger lines of its ops.
-type pushError struct {
-	err     error
-	opLines []int
-}
-
-func (e pushError) Error() string { return e.err.Error() }
-func (e pushError) Unwrap() error { return e.err }
-
-// stop ends a run early: a rejected push (nothing of it applied: the progress file forgets it), an
-// interruption or an unreachable hub (the push stays pending, to be sent again next time).
-func (im *importer) stop(err error) error {
-	im.finishBar()
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return err
-	}
-	var pe pushError
-	var ae *client.Error
-	if errors.As(err, &pe) && errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 {
-		if serr := im.files.clearPending(im.st, im.now()); serr != nil {
-			fmt.Fprintf(im.e.stderr, "sealhub import: progress file: %v\n", serr)
-		}
-		im.sum.Stopped = fmt.Sprintf("push rejected: %s", ae.Code)
-		im.printSummary()
-		where := func(op int) string {
-			if op < len(pe.opLines) {
-				return fmt.Sprintf("ledger line %d", pe.opLines[op])
-			}
-			return ""
-		}
-		out := apiFailure(im.e.stderr, "import: push rejected", err, where)
-		if ae.Code == string(trustlist.CodeSealExists) {
-			fmt.Fprintln(im.e.stderr, "  (to skip the seals the hub already holds, run again with --skip-existing)")
-		}
-		return out
-	}
-	im.sum.Stopped = "interrupted: " + err.Error()
-	im.printSummary()
-	fmt.Fprintf(im.e.stderr, "sealhub import: stopped (%v); run the same command again to resume from the progress in %s\n", err, im.files.state)
-	return &exitError{code: exitUsage}
-}
-
-func (im *importer) startBar(total int) {
-	f, ok := im.e.stderr.(*os.File)
-	if im.f.quiet || !ok || !term.IsTerminal(int(f.Fd())) {
-		return
-	}
-	im.bar = progressbar.NewOptions64(int64(total),
-		progressbar.OptionSetWriter(im.e.stderr),
-		progressbar.OptionSetDescription("importing "+filepath.Base(im.path)),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionSetRenderBlankState(true),
-	)
-}
-
-func (im *importer) progress(n int) {
-	if im.bar != nil {
-		_ = im.bar.Add(n)
-	}
-}
-
-func (im *importer) finishBar() {
-	if im.bar != nil {
-		_ = im.bar.Finish()
-		im.bar = nil
-	}
-}
-
-// maxListedProblems bounds the rejected rows the text summary lists (--json lists them all).
-const maxListedProblems = 100
-
-func (im *importer) printSummary() {
-	s := &im.sum
-	if !im.start.IsZero() {
-		el := time.Since(im.start)
-		s.ElapsedSeconds = el.Seconds()
-		if el > 0 {
-			s.SealsPerSecond = float64(s.SealsFiled) / el.Seconds()
-		}
-	}
-	if im.f.json {
-		_ = writeJSON(im.e.stdout, s)
-		return
-	}
-	w := im.e.stdout
-	state := "complete"
-	if !s.Complete {
-		state = "stopped: " + s.Stopped
-	}
-	fmt.Fprintf(w, "import of %s into registry %s: %s\n", s.Ledger, s.Registry, state)
-	fmt.Fprintf(w, "  rows read:        %d\n", s.RowsRead)
-	if s.RowsResumed > 0 {
-		fmt.Fprintf(w, "  done earlier:     %d (by an earlier run of this import)\n", s.RowsResumed)
-	}
-	fmt.Fprintf(w, "  seals filed:      %d\n  status changes:   %d\n", s.SealsFiled, s.StatusChanges)
-	if im.f.skipExisting {
-		fmt.Fprintf(w, "  skipped:          %d (already on the hub)\n", s.Skipped)
-	}
-	fmt.Fprintf(w, "  rejected rows:    %d\n", len(s.RejectedRows))
-	for i, p := range s.RejectedRows {
-		if i == maxListedProblems {
-			fmt.Fprintf(w, "    … and %d more (--json lists them all)\n", len(s.RejectedRows)-i)
-			break
-		}
-		fmt.Fprintf(w, "    %s\n", p)
-	}
-	if len(s.Warnings) > 0 {
-		fmt.Fprintf(w, "  warnings:         %d\n", len(s.Warnings))
-		for i, p := range s.Warnings {
-			if i == maxListedProblems {
-				fmt.Fprintf(w, "    … and %d more (--json lists them all)\n", len(s.Warnings)-i)
-				break
-			}
-			fmt.Fprintf(w, "    %s\n", p)
-		}
-	}
-	if s.Pushes > 0 {
-		fmt.Fprintf(w, "  pushes:           %d (seq %d to %d)\n", s.Pushes, s.FirstSeq, s.LastSeq)
-	} else {
-		fmt.Fprintf(w, "  pushes:           0\n")
-	}
-	fmt.Fprintf(w, "  elapsed:          %s (%.0f seals/s)\n", time.Duration(s.ElapsedSeconds*float64(time.Second)).Round(time.Millisecond), s.SealsPerSecond)
 }

@@ -104,6 +104,8 @@ func configJSONError(data []byte, err error) string {
 	case errors.As(err, &se):
 		line, col := lineCol(data, se.Offset)
 		return fmt.Sprintf("line %d, column %d: %v", line, col, se)
+	case errors.As(err, &te) && te.Field == "":
+		return fmt.Sprintf("want a JSON object, got JSON %s", te.Value)
 	case errors.As(err, &te):
 		return fmt.Sprintf("field %s: want %s, got JSON %s", te.Field, te.Type, te.Value)
 	case errors.Is(err, io.EOF):
