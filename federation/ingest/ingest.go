@@ -204,7 +204,11 @@ func orNone(s string) string {
 func (s *Service) reject(c *gin.Context, st *trustlist.State, err error) {
 	var rj *trustlist.Rejection
 	if errors.As(err, &rj) {
-		err = httpx.Wrap(rj.Kind().HTTPStatus(), string(rj.Code), rejectionMessage(rj), err)
+		he := httpx.Wrap(rj.Kind().HTTPStatus(), string(rj.Code), rejectionMessage(rj), err)
+		if rj.Op >= 0 {
+			he.Details = map[string]int{"op": rj.Op} // the index of the op at fault in the push's ops
+		}
+		err = he
 		s.log.Info("push rejected", "code", rj.Code, "op", rj.Op, "request_id", httpx.RequestIDFrom(c.Request.Context()), "msg", rj.Message)
 	}
 	reg := "unknown"

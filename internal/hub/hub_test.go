@@ -205,6 +205,11 @@ func TestPushErrorsOverHTTP(t *testing.T) {
 			if m["message"] == "" || m["request_id"] == "" || m["request_id"] == nil {
 				t.Fatalf("error body lacks message or request_id: %v", m)
 			}
+			if tc.status == 422 || tc.status == 403 {
+				if d, ok := m["details"].(map[string]any); !ok || d["op"] != float64(0) {
+					t.Fatalf("an op rejection names the op in details: %v", m)
+				}
+			}
 			if after := f.h.State().Digest(); after != before {
 				t.Fatal("a rejected push changed the state")
 			}
