@@ -157,6 +157,7 @@ func (t *tx) sealFromDER(i int, der []byte) (*Seal, error) {
 		return nil, rejectOp(i, CodeChainInvalid, "maker certificate of seal %s at %s: %v", s.ESID, made.Format(time.RFC3339), err)
 	}
 	var signers []string
+	var certs []*smcrypto.Certificate
 	for _, raw := range s.CertList {
 		c, err := smcrypto.ParseCertificate(raw)
 		if err != nil {
@@ -167,6 +168,7 @@ func (t *tx) sealFromDER(i int, der []byte) (*Seal, error) {
 				s.ESID, s.ValidEnd.Format(time.RFC3339), short(c.Fingerprint()), c.NotAfter.Format(time.RFC3339))
 		}
 		signers = append(signers, c.Fingerprint())
+		certs = append(certs, c)
 	}
 	v := &Seal{
 		Code: s.ESID, Name: s.Name, Type: s.Type, MakerCert: maker.Fingerprint(), SignerCerts: signers,
@@ -176,29 +178,21 @@ func (t *tx) sealFromDER(i int, der []byte) (*Seal, error) {
 	if len(s.Picture.Data) > 0 {
 		v.PictureSM3 = smcrypto.SM3Hex(s.Picture.Data)
 	}
-	if org, ok := ownerOf(s, signers); ok {
-		v.OwnerName, v.OwnerUSCC = org.name, org.uscc
-	}
+	v.OwnerName, v.OwnerUSCC = ownerOf(certs)
 	return v, nil
 }
 
-type owner struct{ name, uscc string }
-
-// ownerOf reads the owner from the first signer certificate's O (USCC + name, as real provincial
-// certificates carry it).
-func ownerOf(s *ses.Seal, _ []string) (owner, bool) {
-	for _, raw := range s.CertList {
-		c, err := smcrypto.ParseCertificate(raw)
-		if err != nil {
-			continue
-		}
+// ownerOf reads the owner (name, USCC) from the first signer certificate whose O is USCC + name, as
+// real provincial certificates carry it.
+func ownerOf(certs []*smcrypto.Certificate) (name, uscc string) {
+	for _, c := range certs {
 		for _, o := range c.SubjectName.Organization {
-			if u, name, ok := sealcode.SplitOrganization(o); ok {
-				return owner{name: name, uscc: u.Code}, true
+			if u, n, ok := sealcode.SplitOrganization(o); ok {
+				return n, u.Code
 			}
 		}
 	}
-	return owner{}, false
+	return "", ""
 }
 
 func (t *tx) sealStatus(i int, op *Op) error {

@@ -2,11 +2,11 @@ package trustlist
 
 import (
 	"bytes"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"regexp"
+	"strconv"
 	"time"
 
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
@@ -149,18 +149,13 @@ func jsonMessage(err error) string {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
-		return "invalid JSON at byte " + itoa(se.Offset) + ": " + se.Error()
+		return "invalid JSON at byte " + strconv.FormatInt(se.Offset, 10) + ": " + se.Error()
 	case errors.As(err, &te):
 		return "field " + te.Field + ": wrong type " + te.Value
 	case errors.Is(err, io.EOF):
 		return "empty body"
 	}
 	return err.Error()
-}
-
-func itoa(n int64) string {
-	b, _ := json.Marshal(n)
-	return string(b)
 }
 
 func (p *Push) validate() error {
@@ -204,11 +199,3 @@ func isSM3Hex(s string) bool {
 
 // PushHash is the SM3 of a push body, hex: what the next push's prev must be.
 func PushHash(body []byte) string { return smcrypto.SM3Hex(body) }
-
-func decodeHex32(s string) ([]byte, bool) {
-	if !isSM3Hex(s) {
-		return nil, false
-	}
-	b, err := hex.DecodeString(s)
-	return b, err == nil
-}

@@ -399,7 +399,7 @@ func TestPushBatchSizeIsExact(t *testing.T) {
 	var next []byte
 	for i := range rows {
 		ops := rowOps(&rows[i], true)
-		js, err := marshalOps(ops)
+		js, err := client.MarshalOps(ops)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -413,7 +413,7 @@ func TestPushBatchSizeIsExact(t *testing.T) {
 		t.Fatal("the batch never filled")
 	}
 	largest := trustlist.Push{Registry: "37", Seq: ^uint64(0), Prev: strings.Repeat("a", 64), IssuedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	body, err := pushBody(largest, b.ops)
+	body, err := client.MarshalPushOps(largest, b.ops)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,11 +430,11 @@ func TestPushBatchSizeIsExact(t *testing.T) {
 	// The same body as client.MarshalPush makes.
 	want, _ := client.MarshalPush(trustlist.Push{Registry: largest.Registry, Seq: largest.Seq, Prev: largest.Prev, IssuedAt: largest.IssuedAt, Ops: p.Ops})
 	if !bytes.Equal(body, want) {
-		t.Error("pushBody differs from client.MarshalPush")
+		t.Error("client.MarshalPushOps differs from client.MarshalPush")
 	}
 	// The op limit: a row of two ops does not join a batch of three with two in it.
 	small := newPushBatch("37", 3)
-	two, _ := marshalOps(rowOps(&rows[2], true))
+	two, _ := client.MarshalOps(rowOps(&rows[2], true))
 	small.add(2, 1, []byte("{}"))
 	small.add(3, 1, []byte("{}"))
 	if small.fits(2, two) || !small.fits(1, []byte("{}")) {

@@ -304,7 +304,7 @@ func (im *importer) feed(ctx context.Context, rows []ledger.Row) error {
 			im.sum.Warnings = append(im.sum.Warnings, *warn)
 		}
 		ops := rowOps(row, warn == nil)
-		js, err := marshalOps(ops)
+		js, err := client.MarshalOps(ops)
 		if err != nil {
 			return &exitError{code: exitUsage, err: err}
 		}

@@ -24,7 +24,7 @@ func (im *importer) flush(ctx context.Context) error {
 		}
 		return nil
 	}
-	res, _, err := sendNext(ctx, im.c, im.signer, b.ops, before)
+	res, _, err := im.c.PushOps(ctx, im.signer, b.ops, before)
 	if err != nil {
 		return pushError{err: err, opLines: b.opLines}
 	}

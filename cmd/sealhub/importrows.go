@@ -117,7 +117,7 @@ func rowOps(r *ledger.Row, withStatus bool) []trustlist.Op {
 	return ops
 }
 
-// pushBatch collects the ops of whole rows for one push, in JSON (marshalOps), within the op and
+// pushBatch collects the ops of whole rows for one push, in JSON (client.MarshalOps), within the op and
 // byte limits. The size is exact: a push body is the envelope plus the ops.
 type pushBatch struct {
 	maxOps, maxBytes int // maxBytes: for the ops, the envelope taken off

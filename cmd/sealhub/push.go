@@ -94,7 +94,7 @@ func (e *env) push(ctx context.Context, f *pushFlags, path string) error {
 		if err != nil {
 			return usageError("%s: %v", path, err)
 		}
-		opsJSON, err := marshalOps(ops)
+		opsJSON, err := client.MarshalOps(ops)
 		if err != nil {
 			return usageError("%s: %v", path, err)
 		}
@@ -105,7 +105,7 @@ func (e *env) push(ctx context.Context, f *pushFlags, path string) error {
 		if f.saveBody != "" {
 			save = func(body []byte) error { return writeFileAtomic(f.saveBody, body, 0o644) }
 		}
-		res, _, err = sendNext(ctx, c, signer, opsJSON, save)
+		res, _, err = c.PushOps(ctx, signer, opsJSON, save)
 		if err != nil {
 			return apiFailure(e.stderr, "push", err, nil)
 		}
@@ -145,46 +145,10 @@ func decodeOps(data []byte) ([]trustlist.Op, error) {
 	return ops, nil
 }
 
-// marshalOps is ops in JSON as a push body carries them: each op's JSON, separated by commas,
-// without the brackets. Pushes are built from it (pushBody), so each op is encoded once and the
-// size of a body is known before it is built.
-func marshalOps(ops []trustlist.Op) ([]byte, error) {
-	var buf []byte
-	for i := range ops {
-		b, err := json.Marshal(&ops[i])
-		if err != nil {
-			return nil, err
-		}
-		if i > 0 {
-			buf = append(buf, ',')
-		}
-		buf = append(buf, b...)
-	}
-	return buf, nil
-}
-
-// pushBody is the body of a push: the envelope as client.MarshalPush writes it, with ops (from
-// marshalOps) spliced in as the ops array.
-func pushBody(p trustlist.Push, ops []byte) ([]byte, error) {
-	p.Ops = nil
-	env, err := client.MarshalPush(p) // …,"ops":[]}
-	if err != nil {
-		return nil, err
-	}
-	const tail = "[]}"
-	if !bytes.HasSuffix(env, []byte(tail)) {
-		return nil, fmt.Errorf("unexpected push envelope %q", env)
-	}
-	body := make([]byte, 0, len(env)+len(ops))
-	body = append(body, env[:len(env)-len(tail)+1]...)
-	body = append(body, ops...)
-	return append(body, ']', '}'), nil
-}
-
 // pushOverhead is the size of a push body without its ops, at its largest (a seq of 20 digits, a
 // prev, issued_at in whole seconds).
 func pushOverhead(registry string) int {
-	b, err := pushBody(trustlist.Push{
+	b, err := client.MarshalPushOps(trustlist.Push{
 		Registry: registry, Seq: ^uint64(0), Prev: strings.Repeat("0", 64),
 		IssuedAt: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
 	}, nil)
@@ -203,39 +167,4 @@ func checkPushSize(registry string, nops int, ops []byte) error {
 		return fmt.Errorf("the push would be %d bytes; one push is at most %d: split the ops", n, trustlist.MaxPushBytes)
 	}
 	return nil
-}
-
-// sendNext sends ops (from marshalOps) as the registry's next push, as client.Push does: seq and
-// prev come from the registry's head, issued_at from the client's clock, and the push is built
-// again on the new head when another push took the seq first. before, if set, sees each body
-// before it is sent. It returns the hub's answer and the body it answered.
-func sendNext(ctx context.Context, c *client.Client, s client.Signer, ops []byte, before func([]byte) error) (*ingest.PushResponse, []byte, error) {
-	for attempt := 0; ; attempt++ {
-		reg, err := c.Registry(ctx, s.Registry)
-		if err != nil {
-			return nil, nil, err
-		}
-		body, err := pushBody(trustlist.Push{Registry: s.Registry, Seq: reg.Head.Seq + 1, Prev: reg.Head.Hash, IssuedAt: c.Now().UTC().Truncate(time.Second)}, ops)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(body) > trustlist.MaxPushBytes {
-			return nil, nil, fmt.Errorf("push body of %d bytes is over the limit of %d", len(body), trustlist.MaxPushBytes)
-		}
-		if before != nil {
-			if err := before(body); err != nil {
-				return nil, nil, err
-			}
-		}
-		res, err := c.Send(ctx, s, body)
-		if err == nil || attempt >= 4 || !seqRace(err) {
-			return res, body, err
-		}
-	}
-}
-
-// seqRace reports an error that means another push took the sequence number first.
-func seqRace(err error) bool {
-	return client.IsCode(err, string(trustlist.CodeSeqGap)) || client.IsCode(err, string(trustlist.CodePrevMismatch)) ||
-		client.IsCode(err, string(trustlist.CodeReplayConflict))
 }

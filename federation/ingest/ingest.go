@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,7 +118,7 @@ type PushResponse struct {
 func (s *Service) postUpdate(c *gin.Context) {
 	body, err := httpx.ReadBody(c)
 	if err != nil {
-		s.count(c, "", err)
+		s.countAs("unknown", err)
 		httpx.Fail(c, err)
 		return
 	}
@@ -126,7 +127,7 @@ func (s *Service) postUpdate(c *gin.Context) {
 	if sig := strings.TrimSpace(c.GetHeader(HeaderSignature)); sig != "" {
 		if env.Signature, err = base64.StdEncoding.DecodeString(sig); err != nil {
 			err = httpx.Errorf(401, string(trustlist.CodeSignatureMissing), "%s is not base64", HeaderSignature)
-			s.count(c, "", err)
+			s.countAs("unknown", err)
 			httpx.Fail(c, err)
 			return
 		}
@@ -223,16 +224,9 @@ func (s *Service) reject(c *gin.Context, st *trustlist.State, err error) {
 
 func rejectionMessage(r *trustlist.Rejection) string {
 	if r.Op >= 0 {
-		return "op " + itoa(r.Op) + ": " + r.Message
+		return "op " + strconv.Itoa(r.Op) + ": " + r.Message
 	}
 	return r.Message
-}
-
-func (s *Service) count(c *gin.Context, reg string, err error) {
-	if reg == "" {
-		reg = "unknown"
-	}
-	s.countAs(reg, err)
 }
 
 func (s *Service) countAs(reg string, err error) {

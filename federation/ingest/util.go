@@ -3,12 +3,9 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 )
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // registryOf peeks at the registry a push body names, for metrics labels only (it is trusted only
 // after the state knows the registry).

@@ -194,11 +194,19 @@ func (c *Client) Send(ctx context.Context, s Signer, body []byte) (*ingest.PushR
 
 // Build makes the body of the registry's next push from its current head.
 func (c *Client) Build(ctx context.Context, registry string, ops []trustlist.Op) ([]byte, error) {
+	opsJSON, err := MarshalOps(ops)
+	if err != nil {
+		return nil, err
+	}
+	return c.build(ctx, registry, opsJSON)
+}
+
+func (c *Client) build(ctx context.Context, registry string, opsJSON []byte) ([]byte, error) {
 	r, err := c.Registry(ctx, registry)
 	if err != nil {
 		return nil, err
 	}
-	return MarshalPush(trustlist.Push{Registry: registry, Seq: r.Head.Seq + 1, Prev: r.Head.Hash, IssuedAt: c.Now().UTC().Truncate(time.Second), Ops: ops})
+	return MarshalPushOps(trustlist.Push{Registry: registry, Seq: r.Head.Seq + 1, Prev: r.Head.Hash, IssuedAt: c.Now().UTC().Truncate(time.Second)}, opsJSON)
 }
 
 // MarshalPush encodes a push body.
@@ -209,18 +217,80 @@ func MarshalPush(p trustlist.Push) ([]byte, error) {
 	return json.Marshal(p)
 }
 
-// Push sends ops as the registry's next push. If another push took the sequence number first
-// (PUSH_SEQ_GAP, PUSH_PREV_MISMATCH or PUSH_REPLAY_CONFLICT right after reading the head), it
-// rebuilds on the new head, a few times.
-func (c *Client) Push(ctx context.Context, s Signer, ops []trustlist.Op) (*ingest.PushResponse, error) {
-	for attempt := 0; ; attempt++ {
-		body, err := c.Build(ctx, s.Registry, ops)
+// MarshalOps is ops in JSON as a push body carries them: each op's JSON, separated by commas,
+// without the brackets. Bodies built from it (MarshalPushOps) encode each op once, and their size
+// is known before they are built.
+func MarshalOps(ops []trustlist.Op) ([]byte, error) {
+	var buf []byte
+	for i := range ops {
+		b, err := json.Marshal(&ops[i])
 		if err != nil {
 			return nil, err
 		}
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, b...)
+	}
+	return buf, nil
+}
+
+// MarshalPushOps is the body MarshalPush writes for p, with p.Ops replaced by opsJSON (from
+// MarshalOps).
+func MarshalPushOps(p trustlist.Push, opsJSON []byte) ([]byte, error) {
+	p.Ops = nil
+	env, err := MarshalPush(p) // …,"ops":[]}
+	if err != nil {
+		return nil, err
+	}
+	const tail = "[]}"
+	if !bytes.HasSuffix(env, []byte(tail)) {
+		return nil, fmt.Errorf("client: unexpected push envelope %q", env)
+	}
+	body := make([]byte, 0, len(env)+len(opsJSON))
+	body = append(body, env[:len(env)-len(tail)+1]...)
+	body = append(body, opsJSON...)
+	return append(body, ']', '}'), nil
+}
+
+// Push sends ops as the registry's next push.
+func (c *Client) Push(ctx context.Context, s Signer, ops []trustlist.Op) (*ingest.PushResponse, error) {
+	opsJSON, err := MarshalOps(ops)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := c.PushOps(ctx, s, opsJSON, nil)
+	return res, err
+}
+
+// PushOps sends opsJSON (from MarshalOps) as the registry's next push: seq and prev come from the
+// registry's head. before, if set, sees each body just before it is sent (to keep it for a resume)
+// and may stop the push. If another push took the sequence number first (PUSH_SEQ_GAP,
+// PUSH_PREV_MISMATCH or PUSH_REPLAY_CONFLICT right after reading the head), it rebuilds on the new
+// head, a few times. It returns the last body sent.
+func (c *Client) PushOps(ctx context.Context, s Signer, opsJSON []byte, before func(body []byte) error) (*ingest.PushResponse, []byte, error) {
+	for attempt := 0; ; attempt++ {
+		body, err := c.build(ctx, s.Registry, opsJSON)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(body) > trustlist.MaxPushBytes {
+			return nil, nil, fmt.Errorf("client: push body of %d bytes is over the limit of %d", len(body), trustlist.MaxPushBytes)
+		}
+		if before != nil {
+			if err := before(body); err != nil {
+				return nil, nil, err
+			}
+		}
 		res, err := c.Send(ctx, s, body)
-		if err == nil || attempt >= 4 || !(IsCode(err, string(trustlist.CodeSeqGap)) || IsCode(err, string(trustlist.CodePrevMismatch)) || IsCode(err, string(trustlist.CodeReplayConflict))) {
-			return res, err
+		if err == nil || attempt >= 4 || !seqRace(err) {
+			return res, body, err
 		}
 	}
+}
+
+// seqRace reports an error that means another push took the sequence number first.
+func seqRace(err error) bool {
+	return IsCode(err, string(trustlist.CodeSeqGap)) || IsCode(err, string(trustlist.CodePrevMismatch)) ||
+		IsCode(err, string(trustlist.CodeReplayConflict))
 }
