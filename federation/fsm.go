@@ -27,6 +27,9 @@ type FSM struct {
 	outcomes *prometheus.CounterVec
 	onApply  func(*trustlist.State) // optional observer, called on the FSM goroutine
 	cache    *trustlist.ParseCache  // pushes this node checked before proposing them
+
+	applied   atomic.Uint64                 // index of the last entry given to the FSM
+	appliedCh atomic.Pointer[chan struct{}] // closed and replaced at every apply
 }
 
 // applyFunc handles one command type.
@@ -36,6 +39,7 @@ type applyFunc func(f *FSM, version uint8, payload []byte, index uint64) any
 var handlers = map[command.Type]applyFunc{
 	command.TypeInit: applyInit,
 	command.TypePush: applyPush,
+	command.TypeMark: applyMark,
 }
 
 // NewFSM makes an FSM holding the empty state. reg may be nil.
@@ -56,6 +60,8 @@ func NewFSM(log *slog.Logger, reg prometheus.Registerer) (*FSM, error) {
 		}, []string{"type", "outcome"}),
 	}
 	f.state.Store(trustlist.New())
+	ch := make(chan struct{})
+	f.appliedCh.Store(&ch)
 	f.cache = trustlist.NewParseCache(8)
 	if reg != nil {
 		for _, c := range []prometheus.Collector{f.applyDur, f.outcomes} {
@@ -80,8 +86,31 @@ func (f *FSM) OnApply(fn func(*trustlist.State)) { f.onApply = fn }
 
 func (f *FSM) store(s *trustlist.State) {
 	f.state.Store(s)
+	f.markApplied(s.Index())
 	if f.onApply != nil {
 		f.onApply(s)
+	}
+}
+
+// markApplied records index as applied and wakes WaitApplied callers.
+func (f *FSM) markApplied(index uint64) {
+	f.applied.Store(index)
+	next := make(chan struct{})
+	close(*f.appliedCh.Swap(&next))
+}
+
+// LastApplied is the index of the last log entry (command or configuration) the FSM was given, or
+// the state's index after a restore.
+func (f *FSM) LastApplied() uint64 { return f.applied.Load() }
+
+// AppliedCh is closed at the next apply.
+func (f *FSM) AppliedCh() <-chan struct{} { return *f.appliedCh.Load() }
+
+// StoreConfiguration implements raft.ConfigurationStore: a configuration entry changes nothing in
+// the trust list, but the FSM records its index so that read-index waits see it applied.
+func (f *FSM) StoreConfiguration(index uint64, _ raft.Configuration) {
+	if index > f.applied.Load() {
+		f.markApplied(index)
 	}
 }
 
@@ -105,6 +134,13 @@ func (f *FSM) Apply(l *raft.Log) any {
 	resp := h(f, version, payload, l.Index)
 	f.applyDur.WithLabelValues(typ.String()).Observe(time.Since(start).Seconds())
 	return resp
+}
+
+func applyMark(f *FSM, _ uint8, payload []byte, index uint64) any {
+	f.log.Info("mark", "index", index, "why", string(payload))
+	f.outcomes.WithLabelValues("mark", "applied").Inc()
+	f.store(f.State().WithIndex(index))
+	return nil
 }
 
 func applyInit(f *FSM, version uint8, payload []byte, index uint64) any {
@@ -163,4 +199,8 @@ func (f *FSM) Restore(rc io.ReadCloser) error {
 	return nil
 }
 
-var _ raft.FSM = (*FSM)(nil)
+var (
+	_ raft.FSM                = (*FSM)(nil)
+	_ raft.ConfigurationStore = (*FSM)(nil)
+	_ AppliedFSM              = (*FSM)(nil)
+)

@@ -41,6 +41,10 @@ type Node struct {
 	raft      *raft.Raft
 	transport *raft.NetworkTransport
 	bolt      *raftboltdb.BoltStore
+	logs      raft.LogStore // the log cache in front of bolt
+	fsm       raft.FSM
+	existing  bool       // the data directory held raft state at Open
+	member    sync.Mutex // serialises configuration changes made through this node
 
 	closing   chan struct{} // closed when Close starts
 	closeOnce sync.Once
@@ -101,6 +105,7 @@ func open(cfg Config, fsm raft.FSM) (*Node, error) {
 	if err != nil {
 		return n, fmt.Errorf("check existing state: %w", err)
 	}
+	n.logs, n.fsm, n.existing = logs, fsm, existing
 
 	stream := cfg.StreamLayer
 	if stream == nil {
@@ -118,6 +123,9 @@ func open(cfg Config, fsm raft.FSM) (*Node, error) {
 
 	rc := cfg.raftConfig(hlog)
 	n.raftCfg = *rc
+	if err := n.recoverPeers(rc, fsm, logs, bolt, snaps); err != nil {
+		return n, err
+	}
 	if n.raft, err = raft.NewRaft(rc, fsm, logs, bolt, snaps, n.transport); err != nil {
 		return n, fmt.Errorf("start raft: %w", err)
 	}

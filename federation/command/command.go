@@ -31,6 +31,9 @@ const IgnorableFlag Type = 0x80
 const (
 	TypeInit Type = 1 // set the administrator's keys on a fresh cluster
 	TypePush Type = 2 // a signed registry or administrator push
+	// TypeMark changes nothing but the state's index: written after a snapshot restore so every
+	// node's state carries the cluster's index again. Always written with IgnorableFlag.
+	TypeMark Type = 3
 )
 
 func (t Type) String() string {
@@ -39,6 +42,8 @@ func (t Type) String() string {
 		return "init"
 	case TypePush:
 		return "push"
+	case TypeMark:
+		return "mark"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -47,7 +52,16 @@ func (t Type) String() string {
 const (
 	initVersion = 1
 	pushVersion = 1
+	markVersion = 1
 )
+
+// EncodeMark makes a mark entry; why is recorded in the log for operators (at most 256 bytes).
+func EncodeMark(why string) []byte {
+	if len(why) > 256 {
+		why = why[:256]
+	}
+	return append([]byte{byte(TypeMark | IgnorableFlag), markVersion}, why...)
+}
 
 // ErrMalformed reports an entry that cannot be decoded.
 var ErrMalformed = errors.New("command: malformed entry")

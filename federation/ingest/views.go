@@ -97,7 +97,7 @@ func anchorView(a *trustlist.Anchor) AnchorView {
 }
 
 func (s *Service) listRegistries(c *gin.Context) {
-	st := s.cfg.State.State()
+	st := trustlist.StateFor(c.Request.Context(), s.cfg.State)
 	out := []RegistryView{}
 	for _, r := range st.Registries() {
 		out = append(out, registryView(r))
@@ -106,7 +106,7 @@ func (s *Service) listRegistries(c *gin.Context) {
 }
 
 func (s *Service) getRegistry(c *gin.Context) {
-	st := s.cfg.State.State()
+	st := trustlist.StateFor(c.Request.Context(), s.cfg.State)
 	r, ok := st.Registry(c.Param("id"))
 	if !ok {
 		httpx.Fail(c, httpx.Errorf(404, "REGISTRY_NOT_FOUND", "no registry %q", c.Param("id")))
@@ -116,7 +116,7 @@ func (s *Service) getRegistry(c *gin.Context) {
 }
 
 func (s *Service) listAnchors(c *gin.Context) {
-	st := s.cfg.State.State()
+	st := trustlist.StateFor(c.Request.Context(), s.cfg.State)
 	out := []AnchorView{}
 	for _, a := range st.Anchors() {
 		out = append(out, anchorView(a))

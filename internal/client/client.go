@@ -57,6 +57,12 @@ func IsCode(err error, code string) bool {
 	return errors.As(err, &e) && e.Code == code
 }
 
+// Do sends one request with a JSON body (or none) and decodes a JSON answer into out (unless nil),
+// retrying transport failures and 503s with the same body up to Retries times.
+func (c *Client) Do(ctx context.Context, method, path string, body []byte, hdr http.Header, out any) error {
+	return c.do(ctx, method, path, body, hdr, out)
+}
+
 // do sends one request, retrying transport failures and 503s with the same body.
 func (c *Client) do(ctx context.Context, method, path string, body []byte, hdr http.Header, out any) error {
 	backoff := 200 * time.Millisecond

@@ -6,6 +6,7 @@ package hub
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,8 @@ import (
 	"github.com/sealhub/sealhub/federation"
 	"github.com/sealhub/sealhub/federation/command"
 	"github.com/sealhub/sealhub/federation/ingest"
+	"github.com/sealhub/sealhub/federation/transport"
+	"github.com/sealhub/sealhub/internal/rpc"
 	"github.com/sealhub/sealhub/internal/httpx"
 	"github.com/sealhub/sealhub/resolver/httpapi"
 	"github.com/sealhub/sealhub/trustlist"
@@ -32,11 +35,30 @@ import (
 
 // Config of one node.
 type Config struct {
-	NodeID    string
+	NodeID    string // stable ID; empty: the one stored in DataDir, or a new one stored there
 	DataDir   string
-	RaftAddr  string // raft TCP address; port 0 picks one
-	HTTPAddr  string // API address; port 0 picks one
-	Bootstrap bool   // make a one-node cluster on fresh state
+	RaftAddr  string // cluster port (raft + internal RPC) bind address; port 0 picks one
+	// AdvertiseAddr is the cluster address other nodes dial; empty means RaftAddr's bound address.
+	AdvertiseAddr string
+	HTTPAddr      string // API address; port 0 picks one
+	// Bootstrap lets this node found a one-node cluster on fresh state — after trying Join first.
+	Bootstrap bool
+	// Join lists cluster addresses of existing members to ask for admission on fresh state.
+	Join []string
+	// JoinAttempts is how many rounds over Join a Bootstrap node tries before bootstrapping (default 3).
+	JoinAttempts int
+	// TLS secures the cluster port (raft and internal RPC) with mutual TLS; nil is plain TCP.
+	TLS *transport.TLS
+	// Autopilot promotes caught-up non-voters; zero values are federation's defaults.
+	Autopilot federation.AutopilotConfig
+	// MaxStale bounds a default read's distance from the leader (default 5s); StaleReads says what
+	// happens beyond it: StaleRefuse (default, 503 STALE_READ) or StaleFlag (answer with X-Sealhub-Stale).
+	MaxStale   time.Duration
+	StaleReads string
+	// ReadTimeout bounds a linearizable read's wait (default 5s).
+	ReadTimeout time.Duration
+	// NoLeaderTransfer skips handing leadership over on Close.
+	NoLeaderTransfer bool
 	// AdminKeys are the administrator's public keys (PEM), written into the trust list when a fresh
 	// cluster first elects a leader. Later changes go through the administrator's key.rotate.
 	AdminKeys  []string
@@ -46,11 +68,22 @@ type Config struct {
 	Now        func() time.Time
 }
 
+// What a default read beyond its staleness bound gets.
+const (
+	StaleRefuse = "refuse"
+	StaleFlag   = "flag"
+)
+
 // Validate checks the configuration.
 func (c Config) Validate() error {
 	var errs []error
-	if c.NodeID == "" {
-		errs = append(errs, errors.New("node id is required"))
+	switch c.StaleReads {
+	case "", StaleRefuse, StaleFlag:
+	default:
+		errs = append(errs, fmt.Errorf("stale reads %q: use refuse or flag", c.StaleReads))
+	}
+	if c.MaxStale < 0 || c.ReadTimeout < 0 {
+		errs = append(errs, errors.New("max stale and read timeout must not be negative"))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("data dir is required"))
@@ -73,6 +106,12 @@ type Hub struct {
 	Engine     *gin.Engine
 	srv        *http.Server
 	ln         net.Listener
+	mux        *transport.Mux
+	rpcSrv     *http.Server
+	rpcClient  *rpc.Client
+	rpcServer  *rpc.Server
+	Autopilot  *federation.Autopilot
+	forwarded  prometheus.Counter
 	startIndex uint64      // last log index at open: the state is loaded once applied up to it
 	barrier    atomic.Bool // this node is leader and has applied everything before its term
 	stop       chan struct{}
@@ -92,33 +131,134 @@ func Open(cfg Config) (*Hub, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.JoinAttempts == 0 {
+		cfg.JoinAttempts = 3
+	}
+	if cfg.MaxStale == 0 {
+		cfg.MaxStale = 5 * time.Second
+	}
+	if cfg.StaleReads == "" {
+		cfg.StaleReads = StaleRefuse
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 5 * time.Second
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("hub: %w", err)
 	}
+	id, err := resolveNodeID(cfg.DataDir, cfg.NodeID)
+	if err != nil {
+		return nil, fmt.Errorf("hub: %w", err)
+	}
+	cfg.NodeID = id
 	h := &Hub{cfg: cfg, log: cfg.Logger.With("component", "hub"), stop: make(chan struct{})}
 	h.Metrics = prometheus.NewRegistry()
 	h.Metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	var err error
 	if h.FSM, err = federation.NewFSM(cfg.Logger, h.Metrics); err != nil {
 		return nil, err
 	}
+	h.forwarded = prometheus.NewCounter(prometheus.CounterOpts{Namespace: "sealhub", Subsystem: "cluster", Name: "forwarded_writes_total",
+		Help: "Writes this node received as a follower and forwarded to the leader."})
+	h.Metrics.MustRegister(h.forwarded)
+	raftAddr := cfg.RaftAddr
+	if raftAddr == "" {
+		raftAddr = "127.0.0.1:0"
+	}
+	if h.mux, err = transport.Listen(raftAddr, cfg.AdvertiseAddr, cfg.TLS); err != nil {
+		return nil, fmt.Errorf("hub: cluster port: %w", err)
+	}
+	var clientTLS *tls.Config
+	if cfg.TLS != nil {
+		clientTLS = cfg.TLS.Client
+	}
+	h.rpcClient = rpc.NewClient((&transport.Dialer{TLS: clientTLS, Timeout: 5 * time.Second}).HTTPClient())
 	rc := cfg.Raft
-	rc.NodeID, rc.Dir, rc.BindAddr, rc.Bootstrap, rc.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "raft"), cfg.RaftAddr, cfg.Bootstrap, cfg.Logger
+	rc.NodeID, rc.Dir, rc.StreamLayer, rc.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "raft"), h.mux.Raft(), cfg.Logger
+	rc.BindAddr, rc.AdvertiseAddr = "", ""
+	rc.Bootstrap = cfg.Bootstrap && len(cfg.Join) == 0 // with Join, bootstrap only after trying to join
 	if h.Node, err = federation.Open(rc, h.FSM); err != nil {
+		h.mux.Close()
 		return nil, err
 	}
 	h.startIndex = h.Node.Raft().LastIndex()
-	if err := h.Node.Register(h.Metrics); err != nil {
+	fail := func(err error) (*Hub, error) {
 		h.Node.Close()
+		h.mux.Close()
 		return nil, err
 	}
+	if err := h.Node.Register(h.Metrics); err != nil {
+		return fail(err)
+	}
+	h.Autopilot = h.Node.NewAutopilot(cfg.Autopilot, func(ctx context.Context, _, addr string) (federation.ServerStats, error) {
+		return h.rpcClient.Stats(ctx, addr)
+	})
 	if err := h.serveHTTP(); err != nil {
-		h.Node.Close()
-		return nil, err
+		return fail(err)
+	}
+	if err := h.serveRPC(); err != nil {
+		_ = h.srv.Close()
+		return fail(err)
 	}
 	h.wg.Add(1)
 	go h.leaderLoop()
+	if !h.Node.Existing() && len(cfg.Join) > 0 {
+		h.wg.Add(1)
+		go h.joinOrBootstrap()
+	}
 	return h, nil
+}
+
+func (h *Hub) serveRPC() error {
+	h.rpcServer = &rpc.Server{Node: h.Node, State: h.FSM.State, Autopilot: h.Autopilot, Public: h.Engine,
+		Client: h.rpcClient, Logger: h.cfg.Logger, TempDir: h.cfg.DataDir}
+	handler, err := h.rpcServer.Handler()
+	if err != nil {
+		return err
+	}
+	h.rpcSrv = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	h.wg.Add(1)
+	go func() {
+		defer h.wg.Done()
+		if err := h.rpcSrv.Serve(h.mux.RPC()); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			h.log.Error("cluster RPC server stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// ID is the node's stable ID.
+func (h *Hub) ID() string { return h.cfg.NodeID }
+
+// ClusterAddr is the node's advertised cluster (raft + internal RPC) address.
+func (h *Hub) ClusterAddr() string { return h.mux.Addr() }
+
+// routeByMethod applies the read-consistency rules to reads and forwards writes to the leader.
+func (h *Hub) routeByMethod(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead:
+		h.consistency(c)
+	default:
+		h.forward(c)
+	}
+}
+
+func (h *Hub) clusterStatus(c *gin.Context) {
+	if !h.Node.IsLeader() {
+		if addr, _ := h.Node.Leader(); addr != "" {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
+			defer cancel()
+			if st, err := h.rpcClient.Cluster(ctx, addr); err == nil {
+				httpx.JSON(c, 200, st)
+				return
+			}
+		}
+	}
+	st, err := h.rpcServer.Status()
+	if err != nil {
+		httpx.Fail(c, rpc.Error(err))
+		return
+	}
+	httpx.JSON(c, 200, st)
 }
 
 func (h *Hub) serveHTTP() error {
@@ -133,7 +273,9 @@ func (h *Hub) serveHTTP() error {
 	if err != nil {
 		return err
 	}
-	v1 := engine.Group("/v1")
+	engine.Use(h.headers)
+	engine.GET("/v1/cluster", h.clusterStatus)
+	v1 := engine.Group("/v1", h.routeByMethod)
 	in.Register(v1)
 	httpapi.New(httpapi.Config{State: h.FSM, Now: h.cfg.Now}).Register(v1)
 	h.Engine = engine
@@ -183,9 +325,13 @@ func (h *Hub) leaderLoop() {
 				continue
 			}
 			h.barrier.Store(true)
+			h.Autopilot.Start()
 		}
 		if !leader {
 			h.barrier.Store(false)
+			if wasLeader {
+				h.Autopilot.Stop()
+			}
 		}
 		wasLeader = leader
 	}
@@ -266,13 +412,39 @@ func (h *Hub) WaitReady(ctx context.Context) error {
 	}
 }
 
+// handOver transfers leadership before a leader stops (SIGTERM, rolling restarts), so the cluster
+// does not wait an election timeout for a new leader.
+func (h *Hub) handOver(ctx context.Context) {
+	if h.cfg.NoLeaderTransfer || !h.Node.IsLeader() || h.Node.OtherVoters() == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := h.Node.TransferLeadership(ctx, ""); err != nil {
+		h.log.Warn("leadership transfer before shutdown failed; the cluster will elect a new leader", "err", err)
+		return
+	}
+	_, id := h.Node.Leader()
+	h.log.Info("leadership handed over before shutdown", "new_leader", id)
+}
+
+func ignoreClosed(err error) error {
+	if errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
 // Close stops the HTTP server (letting requests in flight finish until ctx ends) and the node.
 func (h *Hub) Close(ctx context.Context) error {
 	h.closeOnce.Do(func() {
+		h.handOver(ctx)
 		close(h.stop)
 		err := h.srv.Shutdown(ctx)
+		h.Autopilot.Stop()
+		rerr := h.rpcSrv.Shutdown(ctx)
 		h.wg.Wait()
-		h.closeErr = errors.Join(err, h.Node.Close())
+		h.closeErr = errors.Join(err, rerr, h.Node.Close(), ignoreClosed(h.mux.Close()))
 	})
 	return h.closeErr
 }

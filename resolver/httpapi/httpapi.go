@@ -64,7 +64,7 @@ func (a *API) getSeal(c *gin.Context) {
 		}
 		at = t.UTC()
 	}
-	st := a.cfg.State.State()
+	st := trustlist.StateFor(c.Request.Context(), a.cfg.State)
 	v, ok := st.Seal(code)
 	if !ok {
 		httpx.Fail(c, httpx.Errorf(404, "SEAL_NOT_FOUND", "the hub holds no seal %q", code))
