@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"github.com/sealhub/sealhub/federation/transport"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -154,6 +155,21 @@ func TestServerExampleConfig(t *testing.T) {
 	if code, _, errOut := runEnv(context.Background(), nil, "keygen", filepath.Join(dir, "admin")); code != 0 {
 		t.Fatal(errOut)
 	}
+	// And the cluster TLS files under tls/.
+	caCert, caKey, err := transport.NewCA("test CA", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodeCert, nodeKey, err := transport.IssueNode(caCert, caKey, "hub-1", []string{"127.0.0.1"}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = os.MkdirAll(filepath.Join(dir, "tls"), 0o700)
+	for name, data := range map[string][]byte{"ca.crt": caCert, "hub-1.crt": nodeCert, "hub-1.key": nodeKey} {
+		if err := os.WriteFile(filepath.Join(dir, "tls", name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg := defaultServerConfig()
 	if err := loadServerConfig(path, &cfg); err != nil {
 		t.Fatal(err)
@@ -166,7 +182,8 @@ func TestServerExampleConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	if hc.NodeID != "hub-1" || len(hc.AdminKeys) != 1 || hc.MaxPushAge != 24*time.Hour || hc.Raft.SnapshotThreshold != 8192 ||
-		hc.Raft.LeaderLeaseTimeout != 500*time.Millisecond || !hc.Bootstrap {
+		hc.Raft.LeaderLeaseTimeout != 500*time.Millisecond || !hc.Bootstrap || hc.TLS == nil || len(hc.Join) != 2 ||
+		hc.MaxStale != 5*time.Second || hc.StaleReads != "refuse" || hc.Autopilot.StabilizationTime != 10*time.Second {
 		t.Errorf("%+v", hc)
 	}
 }

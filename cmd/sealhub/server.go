@@ -29,6 +29,13 @@ unknown fields are errors), then from the flags, which override it. Secrets are 
 the file or the flags: they come from SEALHUB_* environment variables (none are needed yet).
 Logs go to stderr; the API URL is printed on stdout once the node serves.
 
+A cluster: start the first node with --bootstrap, the others with --join FIRST_CLUSTER_ADDR (any
+member's cluster address works). A node on fresh state tries --join before it may bootstrap, so a
+rebuilt first node rejoins instead of founding a second cluster; a node with raft state ignores
+both. Joined nodes are non-voters until caught up and healthy, then promoted (keeping an odd
+number of voters). On SIGTERM a leader hands leadership over before stopping.
+Use mutual TLS on the cluster port in production: --tls-ca/--tls-cert/--tls-key (sealhub tls init).
+
 Exit codes: 0 stopped cleanly, 3 bad configuration or a failure to start or stop.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -60,7 +67,13 @@ Exit codes: 0 stopped cleanly, 3 bad configuration or a failure to start or stop
 	fs.StringVar(&fl.RaftAddr, "raft-addr", fl.RaftAddr, "raft listen address (raft_addr)")
 	fs.StringVar(&fl.RaftAdvertiseAddr, "raft-advertise-addr", "", "raft address other nodes dial (raft_advertise_addr)")
 	fs.StringVar(&fl.HTTPAddr, "http-addr", fl.HTTPAddr, "API listen address (http_addr)")
-	fs.BoolVar(&fl.Bootstrap, "bootstrap", false, "make a one-node cluster on fresh state (bootstrap)")
+	fs.BoolVar(&fl.Bootstrap, "bootstrap", false, "may found a one-node cluster on fresh state, after trying --join (bootstrap)")
+	fs.StringSliceVar(&fl.Join, "join", nil, "cluster address of an existing member to join on fresh state (join; repeatable)")
+	fs.StringVar(&fl.TLS.CA, "tls-ca", "", "cluster CA bundle, PEM (tls.ca)")
+	fs.StringVar(&fl.TLS.Cert, "tls-cert", "", "this node's certificate, PEM (tls.cert)")
+	fs.StringVar(&fl.TLS.Key, "tls-key", "", "this node's private key, PEM (tls.key)")
+	fs.StringVar(&fl.MaxStale, "max-stale", "", "how long since the leader was heard from a default read may be (max_stale; default 5s)")
+	fs.StringVar(&fl.StaleReads, "stale-reads", "", "refuse or flag default reads beyond max-stale (stale_reads; default refuse)")
 	fs.StringSliceVar(&fl.AdminKeys, "admin-key", nil, "administrator PEM public key file (admin_keys; repeatable, replaces the file's list)")
 	fs.StringVar(&fl.MaxPushAge, "max-push-age", fl.MaxPushAge, "how old a new push's issued_at may be (max_push_age)")
 	fs.StringVar(&fl.LogLevel, "log-level", fl.LogLevel, "debug, info, warn or error (log_level)")
@@ -92,6 +105,24 @@ func overrideServerConfig(cfg, fl *serverConfig, fs *pflag.FlagSet) error {
 	set("max-push-age", &cfg.MaxPushAge, fl.MaxPushAge)
 	set("log-level", &cfg.LogLevel, fl.LogLevel)
 	set("log-format", &cfg.LogFormat, fl.LogFormat)
+	set("max-stale", &cfg.MaxStale, fl.MaxStale)
+	set("stale-reads", &cfg.StaleReads, fl.StaleReads)
+	if fs.Changed("join") {
+		cfg.Join = fl.Join
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+		v    string
+	}{{"tls-ca", &cfg.TLS.CA, fl.TLS.CA}, {"tls-cert", &cfg.TLS.Cert, fl.TLS.Cert}, {"tls-key", &cfg.TLS.Key, fl.TLS.Key}} {
+		if fs.Changed(f.name) {
+			abs, err := filepath.Abs(f.v)
+			if err != nil {
+				return usageError("--%s %s: %v", f.name, f.v, err)
+			}
+			*f.dst = abs
+		}
+	}
 	if fs.Changed("bootstrap") {
 		cfg.Bootstrap = fl.Bootstrap
 	}
@@ -115,8 +146,8 @@ func (e *env) serve(ctx context.Context, hc hub.Config, log *slog.Logger) error 
 		return &exitError{code: exitUsage, err: err}
 	}
 	if waitServing(ctx, h, log) {
-		log.Info("serving", "url", h.URL(), "node", hc.NodeID)
-		fmt.Fprintf(e.stdout, "sealhub: node %s serving the API at %s\n", hc.NodeID, h.URL())
+		log.Info("serving", "url", h.URL(), "node", h.ID(), "cluster_addr", h.ClusterAddr())
+		fmt.Fprintf(e.stdout, "sealhub: node %s serving the API at %s (cluster port %s)\n", h.ID(), h.URL(), h.ClusterAddr())
 	}
 	<-ctx.Done()
 	log.Info("shutting down", "timeout", shutdownTimeout.String())

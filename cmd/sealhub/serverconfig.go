@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"github.com/sealhub/sealhub/federation"
+	"github.com/sealhub/sealhub/federation/transport"
 	"github.com/sealhub/sealhub/internal/hub"
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
 )
@@ -30,7 +31,20 @@ type serverConfig struct {
 	RaftAddr          string `json:"raft_addr"`           // raft TCP listen address
 	RaftAdvertiseAddr string `json:"raft_advertise_addr"` // address other nodes dial (default: raft_addr)
 	HTTPAddr          string `json:"http_addr"`           // API listen address
-	Bootstrap         bool   `json:"bootstrap"`           // make a one-node cluster on fresh state
+	Bootstrap         bool   `json:"bootstrap"`           // may found a one-node cluster on fresh state (after trying join)
+	// Join lists cluster (raft) addresses of existing members: a node on fresh state asks them to add
+	// it; any member forwards to the leader. Ignored once the node holds raft state.
+	Join         []string `json:"join"`
+	JoinAttempts int      `json:"join_attempts"` // rounds over join before a bootstrap node founds a cluster (default 3)
+	// TLS for the cluster port (raft and the internal RPC): PEM files, all three or none.
+	TLS serverTLSConfig `json:"tls"`
+	// Reads: how far a default read may be from the leader, and what happens beyond.
+	MaxStale    string `json:"max_stale"`    // default 5s
+	StaleReads  string `json:"stale_reads"`  // refuse (default) or flag
+	ReadTimeout string `json:"read_timeout"` // linearizable read wait; default 5s
+	// NoLeaderTransfer skips handing leadership over on SIGTERM (default: hand over).
+	NoLeaderTransfer bool                  `json:"no_leader_transfer"`
+	Autopilot        serverAutopilotConfig `json:"autopilot"`
 	// AdminKeys are files of the administrator's PEM public keys, written into the trust list when a
 	// fresh cluster first elects a leader. Relative paths (here and in data_dir) are relative to the
 	// config file; those given by flags, to the working directory.
@@ -41,6 +55,20 @@ type serverConfig struct {
 	Raft       serverRaftConfig `json:"raft"`
 
 	dir string // directory of the config file, for relative paths
+}
+
+// serverTLSConfig names the cluster CA bundle and this node's certificate and key (`sealhub tls init`).
+type serverTLSConfig struct {
+	CA   string `json:"ca"`
+	Cert string `json:"cert"`
+	Key  string `json:"key"`
+}
+
+// serverAutopilotConfig tunes the promotion of joined non-voters; empty keeps federation's defaults.
+type serverAutopilotConfig struct {
+	StabilizationTime    string `json:"stabilization_time"`     // default 10s
+	LastContactThreshold string `json:"last_contact_threshold"` // default 500ms
+	MaxTrailingLogs      uint64 `json:"max_trailing_logs"`      // default 250
 }
 
 // serverRaftConfig is the raft tuning of federation.Config; zero or empty keeps its default.
@@ -223,9 +251,39 @@ func (c *serverConfig) hubConfig() (hub.Config, error) {
 			bad("raft: %v", strings.TrimPrefix(err.Error(), "federation: config: "))
 		}
 	}
+	for i, j := range c.Join {
+		if err := checkHostPort(j); err != nil {
+			bad("join[%d] %q: %v", i, j, err)
+		}
+	}
+	if c.JoinAttempts < 0 {
+		bad("join_attempts: %d must not be negative", c.JoinAttempts)
+	}
+	var tlsConf *transport.TLS
+	switch t := c.TLS; {
+	case t.CA == "" && t.Cert == "" && t.Key == "":
+	case t.CA == "" || t.Cert == "" || t.Key == "":
+		bad("tls: give all of ca, cert and key (--tls-ca, --tls-cert, --tls-key), or none")
+	default:
+		var err error
+		if tlsConf, err = transport.LoadTLS(c.path(t.CA), c.path(t.Cert), c.path(t.Key)); err != nil {
+			bad("tls: %v", err)
+		}
+	}
+	if c.StaleReads != "" && c.StaleReads != hub.StaleRefuse && c.StaleReads != hub.StaleFlag {
+		bad("stale_reads %q: want refuse or flag", c.StaleReads)
+	}
+	a := c.Autopilot
 	hc := hub.Config{
-		NodeID: c.NodeID, DataDir: c.path(c.DataDir), RaftAddr: c.RaftAddr, HTTPAddr: c.HTTPAddr,
-		Bootstrap: c.Bootstrap, AdminKeys: keys, MaxPushAge: maxAge, Raft: rc,
+		NodeID: c.NodeID, DataDir: c.path(c.DataDir), RaftAddr: c.RaftAddr, AdvertiseAddr: c.RaftAdvertiseAddr, HTTPAddr: c.HTTPAddr,
+		Bootstrap: c.Bootstrap, Join: c.Join, JoinAttempts: c.JoinAttempts, TLS: tlsConf, AdminKeys: keys, MaxPushAge: maxAge, Raft: rc,
+		MaxStale: dur("max_stale", c.MaxStale, true), StaleReads: c.StaleReads, ReadTimeout: dur("read_timeout", c.ReadTimeout, true),
+		NoLeaderTransfer: c.NoLeaderTransfer,
+		Autopilot: federation.AutopilotConfig{
+			StabilizationTime:    dur("autopilot.stabilization_time", a.StabilizationTime, false),
+			LastContactThreshold: dur("autopilot.last_contact_threshold", a.LastContactThreshold, true),
+			MaxTrailingLogs:      a.MaxTrailingLogs,
+		},
 	}
 	return hc, errors.Join(errs...)
 }

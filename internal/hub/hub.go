@@ -59,6 +59,9 @@ type Config struct {
 	ReadTimeout time.Duration
 	// NoLeaderTransfer skips handing leadership over on Close.
 	NoLeaderTransfer bool
+	// DialHook, when set, wraps every connection this node opens to another node's cluster port
+	// (raft and internal RPC). Test harnesses use it to cut links between nodes.
+	DialHook DialHook
 	// AdminKeys are the administrator's public keys (PEM), written into the trust list when a fresh
 	// cluster first elects a leader. Later changes go through the administrator's key.rotate.
 	AdminKeys  []string
@@ -171,9 +174,9 @@ func Open(cfg Config) (*Hub, error) {
 	if cfg.TLS != nil {
 		clientTLS = cfg.TLS.Client
 	}
-	h.rpcClient = rpc.NewClient((&transport.Dialer{TLS: clientTLS, Timeout: 5 * time.Second}).HTTPClient())
+	h.rpcClient = rpc.NewClient(hookedHTTP(&transport.Dialer{TLS: clientTLS, Timeout: 5 * time.Second}, cfg.DialHook))
 	rc := cfg.Raft
-	rc.NodeID, rc.Dir, rc.StreamLayer, rc.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "raft"), h.mux.Raft(), cfg.Logger
+	rc.NodeID, rc.Dir, rc.StreamLayer, rc.Logger = cfg.NodeID, filepath.Join(cfg.DataDir, "raft"), hookLayer(h.mux.Raft(), cfg.DialHook), cfg.Logger
 	rc.BindAddr, rc.AdvertiseAddr = "", ""
 	rc.Bootstrap = cfg.Bootstrap && len(cfg.Join) == 0 // with Join, bootstrap only after trying to join
 	if h.Node, err = federation.Open(rc, h.FSM); err != nil {

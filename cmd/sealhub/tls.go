@@ -1,0 +1,312 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sealhub/sealhub/federation/transport"
+	"github.com/spf13/cobra"
+)
+
+const (
+	tlsCAName          = "sealhub cluster CA"
+	tlsDefaultOperator = "operator"
+	day                = 24 * time.Hour
+)
+
+var (
+	// tlsFileName is what a node ID or operator name must look like to name files in --dir.
+	tlsFileName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	// tlsHostName is a node ID that can also serve as its default DNS name.
+	tlsHostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+)
+
+func (e *env) tlsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "tls",
+		Short: "Certificates for the internode port (mutual TLS between nodes, 节点间双向认证)",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(e.tlsInitCommand())
+	return cmd
+}
+
+// tlsInitOptions are the flags of `sealhub tls init`.
+type tlsInitOptions struct {
+	dir      string
+	nodes    []string // ID or ID=host,host…
+	operator string
+	opGiven  bool // --operator was on the command line
+	daysCA   int
+	days     int
+	force    bool
+}
+
+func (e *env) tlsInitCommand() *cobra.Command {
+	var o tlsInitOptions
+	cmd := &cobra.Command{
+		Use:   "init --dir DIR --node ID[=HOST,HOST…]… [--operator NAME]",
+		Short: "Make a cluster CA and the certificates of its nodes and operator",
+		Long: `Make the certificates for mutual TLS on the internode port, where nodes exchange raft traffic
+and forwarded requests. In DIR it writes:
+
+  ca.crt, ca.key        the cluster CA (kept if DIR already has one)
+  ID.crt, ID.key        one node certificate per --node: CN ID, DNS name node.sealhub plus the
+                        hosts given after "=" (IP addresses and DNS names; default: ID, 127.0.0.1);
+                        usable as server and client
+  NAME.crt, NAME.key    an operator certificate for the CLI (--operator, default "operator" when
+                        the CA is new): client only, it can call a node but cannot act as one
+
+Keys are ECDSA P-256 (crypto/tls cannot use SM2 certificates), PKCS#8 PEM, mode 0600. Copy to each
+node only ca.crt and its own pair; keep ca.key off the servers.
+
+If DIR already holds ca.crt and ca.key, that CA issues the new certificates, so a node can be added
+later: sealhub tls init --dir DIR --node hub-4=10.0.0.4. Existing files are never overwritten unless
+--force is given, and --force also makes a new CA, after which certificates of the old one are no
+longer trusted.`,
+		Example: `  sealhub tls init --dir tls --node hub-1=10.0.0.1,hub-1.example.org --node hub-2=10.0.0.2 --node hub-3=10.0.0.3`,
+		Args:    cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			o.opGiven = c.Flags().Changed("operator")
+			return e.tlsInit(o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.dir, "dir", "", "directory to write the certificates and keys in (created if missing)")
+	f.StringArrayVar(&o.nodes, "node", nil, "a node to issue for, as ID or ID=HOST,HOST… (repeat for each node)")
+	f.StringVar(&o.operator, "operator", tlsDefaultOperator, `name of the operator certificate ("" for none)`)
+	f.IntVar(&o.daysCA, "days-ca", 3650, "validity of a new CA, in days")
+	f.IntVar(&o.days, "days", 825, "validity of the node and operator certificates, in days (at most the CA's)")
+	f.BoolVar(&o.force, "force", false, "overwrite existing files, making a new CA")
+	return cmd
+}
+
+// tlsSubject is one certificate to issue.
+type tlsSubject struct {
+	name     string
+	hosts    []string
+	operator bool
+}
+
+func (e *env) tlsInit(o tlsInitOptions) error {
+	subjects, err := o.subjects()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(o.dir, 0o700); err != nil {
+		return usageError("%v", err)
+	}
+	caCrt, caKey := filepath.Join(o.dir, "ca.crt"), filepath.Join(o.dir, "ca.key")
+	caCertPEM, caKeyPEM, reused, err := o.loadCA(caCrt, caKey)
+	if err != nil {
+		return err
+	}
+	if reused && !o.opGiven {
+		subjects = subjects[:len(subjects)-1] // the default operator comes with a new CA only
+	}
+	if len(subjects) == 0 {
+		return usageError("nothing to issue: give --node ID (or --operator NAME)")
+	}
+	if !o.force {
+		for _, s := range subjects {
+			for _, p := range []string{s.path(o.dir, ".crt"), s.path(o.dir, ".key")} {
+				if _, err := os.Lstat(p); err == nil {
+					return usageError("%s exists; use --force to overwrite it (which also makes a new CA)", p)
+				}
+			}
+		}
+	}
+	if !reused {
+		if caCertPEM, caKeyPEM, err = transport.NewCA(tlsCAName, time.Duration(o.daysCA)*day); err != nil {
+			return usageError("%v", err)
+		}
+	}
+	type issued struct {
+		tlsSubject
+		cert, key []byte
+	}
+	var out []issued
+	for _, s := range subjects { // all in memory first: a bad host writes nothing
+		var c, k []byte
+		if s.operator {
+			c, k, err = transport.IssueOperator(caCertPEM, caKeyPEM, s.name, time.Duration(o.days)*day)
+		} else {
+			c, k, err = transport.IssueNode(caCertPEM, caKeyPEM, s.name, s.hosts, time.Duration(o.days)*day)
+		}
+		if err != nil {
+			return usageError("%v", err)
+		}
+		out = append(out, issued{s, c, k})
+	}
+
+	ca, _, err := transport.ParseCA(caCertPEM, caKeyPEM)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if reused {
+		fmt.Fprintf(e.stdout, "CA: reusing %s and %s (%q, valid until %s)\n", caCrt, caKey, ca.Subject.CommonName, ts(ca.NotAfter))
+	} else {
+		if err := writeKeyFile(caKey, caKeyPEM, 0o600, o.force); err != nil {
+			return usageError("%v", err)
+		}
+		if err := writeKeyFile(caCrt, caCertPEM, 0o644, o.force); err != nil {
+			return usageError("%v", err)
+		}
+		fmt.Fprintf(e.stdout, "CA: new, wrote %s and %s (valid until %s; keep ca.key off the servers)\n", caCrt, caKey, ts(ca.NotAfter))
+		if o.force {
+			fmt.Fprintln(e.stdout, "    certificates issued by an earlier CA in this directory are no longer trusted")
+		}
+	}
+	for _, s := range out {
+		crt, key := s.path(o.dir, ".crt"), s.path(o.dir, ".key")
+		if err := writeKeyFile(key, s.key, 0o600, o.force); err != nil {
+			return usageError("%v", err)
+		}
+		if err := writeKeyFile(crt, s.cert, 0o644, o.force); err != nil {
+			return usageError("%v", err)
+		}
+		fmt.Fprintf(e.stdout, "%s: wrote %s and %s (%s)\n", s.label(), crt, key, describeCert(s.cert))
+	}
+	return e.printTLSConfig(caCrt, o.dir, subjects)
+}
+
+// subjects parses --node and --operator; the operator, if any, is last.
+func (o tlsInitOptions) subjects() ([]tlsSubject, error) {
+	switch {
+	case o.dir == "":
+		return nil, usageError("tls init needs --dir: sealhub tls init --dir tls --node hub-1")
+	case o.daysCA <= 0 || o.days <= 0:
+		return nil, usageError("--days-ca and --days must be positive")
+	}
+	seen := map[string]bool{"ca": true}
+	check := func(what, name string) error {
+		switch {
+		case !tlsFileName.MatchString(name):
+			return usageError("%s %q: want 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit", what, name)
+		case seen[name]:
+			return usageError("%s %q: name already used (ca is reserved for the CA)", what, name)
+		}
+		seen[name] = true
+		return nil
+	}
+	var subjects []tlsSubject
+	for _, n := range o.nodes {
+		id, list, _ := strings.Cut(n, "=")
+		if err := check("node", id); err != nil {
+			return nil, err
+		}
+		var hosts []string
+		for h := range strings.SplitSeq(list, ",") {
+			if h = strings.TrimSpace(h); h != "" {
+				hosts = append(hosts, h)
+			}
+		}
+		if len(hosts) == 0 {
+			if tlsHostName.MatchString(id) {
+				hosts = append(hosts, id)
+			}
+			hosts = append(hosts, "127.0.0.1")
+		}
+		subjects = append(subjects, tlsSubject{name: id, hosts: hosts})
+	}
+	if o.operator != "" {
+		if err := check("operator", o.operator); err != nil {
+			return nil, err
+		}
+		subjects = append(subjects, tlsSubject{name: o.operator, operator: true})
+	}
+	return subjects, nil
+}
+
+// loadCA reads the CA in dir to reuse it, unless there is none or --force
+// asks for a new one.
+func (o tlsInitOptions) loadCA(crtPath, keyPath string) (certPEM, keyPEM []byte, reused bool, err error) {
+	_, crtErr := os.Lstat(crtPath)
+	_, keyErr := os.Lstat(keyPath)
+	switch {
+	case o.force || errors.Is(crtErr, fs.ErrNotExist) && errors.Is(keyErr, fs.ErrNotExist):
+		return nil, nil, false, nil
+	case crtErr != nil || keyErr != nil:
+		return nil, nil, false, usageError("%s and %s must both exist to reuse the CA (%v); use --force to make a new CA",
+			crtPath, keyPath, errors.Join(crtErr, keyErr))
+	}
+	if certPEM, err = os.ReadFile(crtPath); err == nil {
+		keyPEM, err = os.ReadFile(keyPath)
+	}
+	if err != nil {
+		return nil, nil, false, usageError("%v", err)
+	}
+	ca, _, err := transport.ParseCA(certPEM, keyPEM)
+	if err != nil {
+		return nil, nil, false, usageError("reuse the CA in %s: %v", filepath.Dir(crtPath), err)
+	}
+	if !time.Now().Before(ca.NotAfter) {
+		return nil, nil, false, usageError("the CA in %s expired at %s; use --force to make a new one", crtPath, ts(ca.NotAfter))
+	}
+	return certPEM, keyPEM, true, nil
+}
+
+func (s tlsSubject) path(dir, ext string) string { return filepath.Join(dir, s.name+ext) }
+
+func (s tlsSubject) label() string {
+	if s.operator {
+		return "operator " + s.name
+	}
+	return "node " + s.name
+}
+
+// describeCert summarises a certificate just issued: its names and end of validity.
+func describeCert(certPEM []byte) string {
+	c, err := parseCertPEM(certPEM)
+	if err != nil {
+		return err.Error()
+	}
+	names := append([]string{}, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return "client only; valid until " + ts(c.NotAfter)
+	}
+	return "names " + strings.Join(names, ", ") + "; valid until " + ts(c.NotAfter)
+}
+
+func parseCertPEM(certPEM []byte) (*x509.Certificate, error) {
+	b, _ := pem.Decode(certPEM)
+	if b == nil || b.Type != "CERTIFICATE" {
+		return nil, errors.New("not a PEM certificate")
+	}
+	return x509.ParseCertificate(b.Bytes)
+}
+
+// printTLSConfig prints the server configuration lines of each node issued.
+func (e *env) printTLSConfig(caCrt, dir string, subjects []tlsSubject) error {
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			p = a
+		}
+		b, _ := json.Marshal(p) // a JSON string, quoted and escaped
+		return string(b)
+	}
+	header := "\nServer configuration (JSON) of each node; copy ca.crt and the node's own pair to it:\n"
+	for _, s := range subjects {
+		if s.operator {
+			continue
+		}
+		if _, err := fmt.Fprintf(e.stdout, "%s  %s: \"tls_ca\": %s, \"tls_cert\": %s, \"tls_key\": %s\n", header, s.name,
+			abs(caCrt), abs(s.path(dir, ".crt")), abs(s.path(dir, ".key"))); err != nil {
+			return err
+		}
+		header = ""
+	}
+	return nil
+}
