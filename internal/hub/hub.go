@@ -26,8 +26,8 @@ import (
 	"github.com/sealhub/sealhub/federation/command"
 	"github.com/sealhub/sealhub/federation/ingest"
 	"github.com/sealhub/sealhub/federation/transport"
-	"github.com/sealhub/sealhub/internal/rpc"
 	"github.com/sealhub/sealhub/internal/httpx"
+	"github.com/sealhub/sealhub/internal/rpc"
 	"github.com/sealhub/sealhub/resolver/httpapi"
 	"github.com/sealhub/sealhub/trustlist"
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
@@ -35,9 +35,9 @@ import (
 
 // Config of one node.
 type Config struct {
-	NodeID    string // stable ID; empty: the one stored in DataDir, or a new one stored there
-	DataDir   string
-	RaftAddr  string // cluster port (raft + internal RPC) bind address; port 0 picks one
+	NodeID   string // stable ID; empty: the one stored in DataDir, or a new one stored there
+	DataDir  string
+	RaftAddr string // cluster port (raft + internal RPC) bind address; port 0 picks one
 	// AdvertiseAddr is the cluster address other nodes dial; empty means RaftAddr's bound address.
 	AdvertiseAddr string
 	HTTPAddr      string // API address; port 0 picks one
