@@ -1,9 +1,9 @@
 package trustlist
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
+	jsonv2 "github.com/go-json-experiment/json"
 	"io"
 	"regexp"
 	"strconv"
@@ -129,14 +129,9 @@ func ParsePush(body []byte) (*Push, error) {
 	if len(body) > MaxPushBytes {
 		return nil, reject(CodeTooLarge, "push is %d bytes; the limit is %d", len(body), MaxPushBytes)
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
 	var p Push
-	if err := dec.Decode(&p); err != nil {
+	if err := jsonv2.Unmarshal(body, &p, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return nil, reject(CodeMalformed, "%s", jsonMessage(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, reject(CodeMalformed, "trailing data after the push object")
 	}
 	if err := p.validate(); err != nil {
 		return nil, err
