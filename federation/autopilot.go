@@ -172,7 +172,9 @@ func (d *apDelegate) FetchServerStats(ctx context.Context, servers map[raft.Serv
 	for id, s := range servers {
 		if string(id) == d.a.n.cfg.NodeID {
 			st := d.a.n.LocalStats()
+			mu.Lock()
 			out[id] = &autopilot.ServerStats{LastContact: 0, LastTerm: st.LastTerm, LastIndex: st.LastIndex}
+			mu.Unlock()
 			continue
 		}
 		if d.a.fetch == nil {

@@ -23,6 +23,7 @@ const (
 	DefaultApplyTimeout      = 10 * time.Second
 	DefaultMaxPool           = 3
 	DefaultTransportTimeout  = 10 * time.Second
+	DefaultCommitTimeout     = 5 * time.Millisecond
 )
 
 // Config of one node. SetDefaults fills zero values; Validate reports bad ones.
@@ -66,13 +67,19 @@ type Config struct {
 	MaxPool           int           // pooled outgoing connections per peer; default 3
 	TransportTimeout  time.Duration // transport I/O deadline; default 10s
 
-	// Raft timing; 0 means the raft default (1s, 1s, 500ms, 50ms).
-	// LeaderLeaseTimeout must not exceed HeartbeatTimeout and
+	// Raft timing; 0 means the raft default (1s, 1s, 500ms) for the
+	// first three. LeaderLeaseTimeout must not exceed HeartbeatTimeout and
 	// ElectionTimeout must not be below it.
 	HeartbeatTimeout   time.Duration
 	ElectionTimeout    time.Duration
 	LeaderLeaseTimeout time.Duration
-	CommitTimeout      time.Duration
+	// CommitTimeout is how long the leader waits without new entries
+	// before sending followers an empty AppendEntries carrying its commit
+	// index (raft staggers it up to 2×). It bounds how late a follower
+	// learns that an entry is committed, so how late a status change is
+	// visible there: default 5ms (raft's own default, 50ms, makes that up
+	// to 100ms). Each idle follower then gets 100–200 tiny RPCs a second.
+	CommitTimeout time.Duration
 
 	// ApplyTimeout bounds how long Apply and Barrier wait for the leader
 	// to accept a command (not for it to commit); default 10s. A shorter
@@ -95,6 +102,7 @@ func (c *Config) SetDefaults() {
 	setDefault(&c.MaxPool, DefaultMaxPool)
 	setDefault(&c.TransportTimeout, DefaultTransportTimeout)
 	setDefault(&c.ApplyTimeout, DefaultApplyTimeout)
+	setDefault(&c.CommitTimeout, DefaultCommitTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

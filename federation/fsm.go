@@ -27,6 +27,7 @@ type FSM struct {
 	outcomes *prometheus.CounterVec
 	onApply  func(*trustlist.State) // optional observer, called on the FSM goroutine
 	cache    *trustlist.ParseCache  // pushes this node checked before proposing them
+	metrics  *raftMetrics           // set by Open; nil until then
 
 	applied   atomic.Uint64                 // index of the last entry given to the FSM
 	appliedCh atomic.Pointer[chan struct{}] // closed and replaced at every apply
@@ -184,17 +185,19 @@ func applyPush(f *FSM, version uint8, payload []byte, index uint64) any {
 
 // Snapshot implements raft.FSM: O(1), it captures the current immutable state.
 func (f *FSM) Snapshot() (raft.FSMSnapshot, error) {
-	return &fsmSnapshot{state: f.State(), log: f.log}, nil
+	return &fsmSnapshot{state: f.State(), log: f.log, metrics: f.metrics}, nil
 }
 
 // Restore implements raft.FSM: it decodes a snapshot into a fresh state and swaps it in.
 func (f *FSM) Restore(rc io.ReadCloser) error {
+	start := time.Now()
 	defer rc.Close()
 	s, err := ReadSnapshot(rc)
 	if err != nil {
 		return err
 	}
 	f.store(s)
+	f.metrics.ObserveRestore(time.Since(start))
 	f.log.Info("restored the trust list from a snapshot", "index", s.Index(), "seals", s.SealCount())
 	return nil
 }

@@ -41,6 +41,7 @@ type Node struct {
 	raft      *raft.Raft
 	transport *raft.NetworkTransport
 	bolt      *raftboltdb.BoltStore
+	metrics   *raftMetrics  // timings and election counts, exported by Register
 	logs      raft.LogStore // the log cache in front of bolt
 	fsm       raft.FSM
 	existing  bool       // the data directory held raft state at Open
@@ -78,7 +79,10 @@ func open(cfg Config, fsm raft.FSM) (*Node, error) {
 	if fsm == nil {
 		return nil, errors.New("nil FSM")
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger.With("component", "federation"), closing: make(chan struct{})}
+	n := &Node{cfg: cfg, log: cfg.Logger.With("component", "federation"), closing: make(chan struct{}), metrics: newRaftMetrics()}
+	if f, ok := fsm.(*FSM); ok {
+		f.metrics = n.metrics // before raft can restore a snapshot into it
+	}
 	hlog := newHCLog(cfg.Logger.With("component", "raft"))
 
 	if err := os.MkdirAll(cfg.Dir, 0o700); err != nil {
@@ -163,10 +167,12 @@ func (n *Node) Apply(ctx context.Context, data []byte) (resp any, index uint64, 
 	if err != nil {
 		return nil, 0, fmt.Errorf("federation: apply: %w", err)
 	}
+	start := time.Now()
 	f := n.raft.Apply(data, timeout)
 	if err := n.wait(ctx, f, timeout); err != nil {
 		return nil, 0, fmt.Errorf("federation: apply: %w", err)
 	}
+	n.metrics.ObserveApply(time.Since(start))
 	return f.Response(), f.Index(), nil
 }
 

@@ -446,7 +446,7 @@ func TestNodeSettingsReachRaft(t *testing.T) {
 		}
 		def := raft.DefaultConfig()
 		if rc.HeartbeatTimeout != def.HeartbeatTimeout || rc.ElectionTimeout != def.ElectionTimeout ||
-			rc.LeaderLeaseTimeout != def.LeaderLeaseTimeout || rc.CommitTimeout != def.CommitTimeout {
+			rc.LeaderLeaseTimeout != def.LeaderLeaseTimeout || rc.CommitTimeout != DefaultCommitTimeout {
 			t.Errorf("default timeouts differ from raft's: %+v", rc)
 		}
 		// MaxRPCsInFlight 2 pipelines: the transport opens a pipeline (here to itself).
@@ -674,7 +674,7 @@ func TestConfigSetDefaults(t *testing.T) {
 	want := Config{
 		SnapshotInterval: 60 * time.Second, SnapshotThreshold: 8192, TrailingLogs: 10240,
 		SnapshotRetain: 2, MaxRPCsInFlight: 2, LogCacheSize: 512, MaxPool: 3,
-		TransportTimeout: 10 * time.Second, ApplyTimeout: 10 * time.Second, Logger: c.Logger,
+		TransportTimeout: 10 * time.Second, ApplyTimeout: 10 * time.Second, CommitTimeout: 5 * time.Millisecond, Logger: c.Logger,
 	}
 	if c != want || c.Logger == nil {
 		t.Errorf("SetDefaults() = %+v, want %+v", c, want)

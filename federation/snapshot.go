@@ -19,8 +19,9 @@ import (
 // fsmSnapshot is a captured immutable state. Persist runs concurrently with Apply, which is safe
 // because nothing reachable from the state ever changes.
 type fsmSnapshot struct {
-	state *trustlist.State
-	log   *slog.Logger
+	state   *trustlist.State
+	log     *slog.Logger
+	metrics *raftMetrics
 }
 
 // Persist implements raft.FSMSnapshot.
@@ -33,6 +34,7 @@ func (s *fsmSnapshot) Persist(sink raft.SnapshotSink) error {
 	if err := sink.Close(); err != nil {
 		return err
 	}
+	s.metrics.ObserveSnapshot(time.Since(start))
 	s.log.Info("snapshot persisted", "index", s.state.Index(), "seals", s.state.SealCount(), "took", time.Since(start))
 	return nil
 }

@@ -65,11 +65,10 @@ func (e *env) peerClient(f *peerFlags) (*rpc.Client, string, error) {
 	case ca == "" || cert == "" || key == "":
 		return nil, "", usageError("give all of --tls-ca, --tls-cert and --tls-key (or their $SEALHUB_TLS_* variables), or none")
 	default:
-		t, err := transport.LoadTLS(ca, cert, key)
-		if err != nil {
+		var err error
+		if tc, err = transport.LoadClientTLS(ca, cert, key); err != nil {
 			return nil, "", usageError("%v", err)
 		}
-		tc = t.Client
 	}
 	hc := (&transport.Dialer{TLS: tc, Timeout: 10 * time.Second}).HTTPClient()
 	return rpc.NewClient(hc), peer, nil

@@ -20,7 +20,7 @@ import (
 const (
 	tlsCAName          = "sealhub cluster CA"
 	tlsDefaultOperator = "operator"
-	day                = 24 * time.Hour
+	tlsDay             = 24 * time.Hour
 )
 
 var (
@@ -110,63 +110,28 @@ func (e *env) tlsInit(o tlsInitOptions) error {
 	if err != nil {
 		return err
 	}
-	if reused && !o.opGiven {
-		subjects = subjects[:len(subjects)-1] // the default operator comes with a new CA only
+	if n := len(subjects); reused && !o.opGiven && n > 0 && subjects[n-1].operator {
+		subjects = subjects[:n-1] // the default operator comes with a new CA only
 	}
 	if len(subjects) == 0 {
 		return usageError("nothing to issue: give --node ID (or --operator NAME)")
 	}
-	if !o.force {
-		for _, s := range subjects {
-			for _, p := range []string{s.path(o.dir, ".crt"), s.path(o.dir, ".key")} {
-				if _, err := os.Lstat(p); err == nil {
-					return usageError("%s exists; use --force to overwrite it (which also makes a new CA)", p)
-				}
-			}
-		}
+	if err := o.refuseOverwrite(subjects); err != nil {
+		return err
 	}
 	if !reused {
-		if caCertPEM, caKeyPEM, err = transport.NewCA(tlsCAName, time.Duration(o.daysCA)*day); err != nil {
+		if caCertPEM, caKeyPEM, err = transport.NewCA(tlsCAName, time.Duration(o.daysCA)*tlsDay); err != nil {
 			return usageError("%v", err)
 		}
 	}
-	type issued struct {
-		tlsSubject
-		cert, key []byte
-	}
-	var out []issued
-	for _, s := range subjects { // all in memory first: a bad host writes nothing
-		var c, k []byte
-		if s.operator {
-			c, k, err = transport.IssueOperator(caCertPEM, caKeyPEM, s.name, time.Duration(o.days)*day)
-		} else {
-			c, k, err = transport.IssueNode(caCertPEM, caKeyPEM, s.name, s.hosts, time.Duration(o.days)*day)
-		}
-		if err != nil {
-			return usageError("%v", err)
-		}
-		out = append(out, issued{s, c, k})
-	}
-
-	ca, _, err := transport.ParseCA(caCertPEM, caKeyPEM)
+	issued, err := o.issue(caCertPEM, caKeyPEM, subjects) // all in memory first: a bad host writes nothing
 	if err != nil {
-		return usageError("%v", err)
+		return err
 	}
-	if reused {
-		fmt.Fprintf(e.stdout, "CA: reusing %s and %s (%q, valid until %s)\n", caCrt, caKey, ca.Subject.CommonName, ts(ca.NotAfter))
-	} else {
-		if err := writeKeyFile(caKey, caKeyPEM, 0o600, o.force); err != nil {
-			return usageError("%v", err)
-		}
-		if err := writeKeyFile(caCrt, caCertPEM, 0o644, o.force); err != nil {
-			return usageError("%v", err)
-		}
-		fmt.Fprintf(e.stdout, "CA: new, wrote %s and %s (valid until %s; keep ca.key off the servers)\n", caCrt, caKey, ts(ca.NotAfter))
-		if o.force {
-			fmt.Fprintln(e.stdout, "    certificates issued by an earlier CA in this directory are no longer trusted")
-		}
+	if err := e.writeCA(caCrt, caKey, caCertPEM, caKeyPEM, reused, o.force); err != nil {
+		return err
 	}
-	for _, s := range out {
+	for _, s := range issued {
 		crt, key := s.path(o.dir, ".crt"), s.path(o.dir, ".key")
 		if err := writeKeyFile(key, s.key, 0o600, o.force); err != nil {
 			return usageError("%v", err)
@@ -174,9 +139,73 @@ func (e *env) tlsInit(o tlsInitOptions) error {
 		if err := writeKeyFile(crt, s.cert, 0o644, o.force); err != nil {
 			return usageError("%v", err)
 		}
-		fmt.Fprintf(e.stdout, "%s: wrote %s and %s (%s)\n", s.label(), crt, key, describeCert(s.cert))
+		fmt.Fprintf(e.stdout, "%s: wrote %s and %s (%s)\n", s.label(), crt, key, tlsDescribeCert(s.cert))
 	}
 	return e.printTLSConfig(caCrt, o.dir, subjects)
+}
+
+// refuseOverwrite fails on the first file of subjects that exists, unless --force.
+func (o tlsInitOptions) refuseOverwrite(subjects []tlsSubject) error {
+	if o.force {
+		return nil
+	}
+	for _, s := range subjects {
+		for _, p := range []string{s.path(o.dir, ".crt"), s.path(o.dir, ".key")} {
+			if _, err := os.Lstat(p); err == nil {
+				return usageError("%s exists; use --force to overwrite it (which also makes a new CA)", p)
+			}
+		}
+	}
+	return nil
+}
+
+// tlsIssued is a certificate and key made for a subject.
+type tlsIssued struct {
+	tlsSubject
+	cert, key []byte
+}
+
+// issue makes the certificate and key of every subject.
+func (o tlsInitOptions) issue(caCertPEM, caKeyPEM []byte, subjects []tlsSubject) ([]tlsIssued, error) {
+	validity := time.Duration(o.days) * tlsDay
+	var out []tlsIssued
+	for _, s := range subjects {
+		var c, k []byte
+		var err error
+		if s.operator {
+			c, k, err = transport.IssueOperator(caCertPEM, caKeyPEM, s.name, validity)
+		} else {
+			c, k, err = transport.IssueNode(caCertPEM, caKeyPEM, s.name, s.hosts, validity)
+		}
+		if err != nil {
+			return nil, usageError("%v", err)
+		}
+		out = append(out, tlsIssued{s, c, k})
+	}
+	return out, nil
+}
+
+// writeCA writes a new CA, or says which one is reused.
+func (e *env) writeCA(crtPath, keyPath string, certPEM, keyPEM []byte, reused, force bool) error {
+	ca, _, err := transport.ParseCA(certPEM, keyPEM)
+	if err != nil {
+		return usageError("%v", err)
+	}
+	if reused {
+		fmt.Fprintf(e.stdout, "CA: reusing %s and %s (%q, valid until %s)\n", crtPath, keyPath, ca.Subject.CommonName, ts(ca.NotAfter))
+		return nil
+	}
+	if err := writeKeyFile(keyPath, keyPEM, 0o600, force); err != nil {
+		return usageError("%v", err)
+	}
+	if err := writeKeyFile(crtPath, certPEM, 0o644, force); err != nil {
+		return usageError("%v", err)
+	}
+	fmt.Fprintf(e.stdout, "CA: new, wrote %s and %s (valid until %s; keep ca.key off the servers)\n", crtPath, keyPath, ts(ca.NotAfter))
+	if force {
+		fmt.Fprintln(e.stdout, "    certificates issued by an earlier CA in this directory are no longer trusted")
+	}
+	return nil
 }
 
 // subjects parses --node and --operator; the operator, if any, is last.
@@ -264,9 +293,9 @@ func (s tlsSubject) label() string {
 	return "node " + s.name
 }
 
-// describeCert summarises a certificate just issued: its names and end of validity.
-func describeCert(certPEM []byte) string {
-	c, err := parseCertPEM(certPEM)
+// tlsDescribeCert summarises a certificate just issued: its names and end of validity.
+func tlsDescribeCert(certPEM []byte) string {
+	c, err := tlsParseCert(certPEM)
 	if err != nil {
 		return err.Error()
 	}
@@ -280,7 +309,7 @@ func describeCert(certPEM []byte) string {
 	return "names " + strings.Join(names, ", ") + "; valid until " + ts(c.NotAfter)
 }
 
-func parseCertPEM(certPEM []byte) (*x509.Certificate, error) {
+func tlsParseCert(certPEM []byte) (*x509.Certificate, error) {
 	b, _ := pem.Decode(certPEM)
 	if b == nil || b.Type != "CERTIFICATE" {
 		return nil, errors.New("not a PEM certificate")

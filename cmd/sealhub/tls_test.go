@@ -17,7 +17,7 @@ import (
 	"github.com/sealhub/sealhub/federation/transport"
 )
 
-func readCertFile(t *testing.T, path string) *x509.Certificate {
+func tlsReadCert(t *testing.T, path string) *x509.Certificate {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -34,7 +34,7 @@ func readCertFile(t *testing.T, path string) *x509.Certificate {
 	return c
 }
 
-func mustRead(t *testing.T, path string) []byte {
+func tlsMustRead(t *testing.T, path string) []byte {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -69,7 +69,7 @@ func TestTLSInit(t *testing.T) {
 			t.Errorf("%s: %v, mode %v", key, err, fi.Mode())
 		}
 	}
-	hub1, hub2 := readCertFile(t, f("hub-1.crt")), readCertFile(t, f("hub_2.crt"))
+	hub1, hub2 := tlsReadCert(t, f("hub-1.crt")), tlsReadCert(t, f("hub_2.crt"))
 	if !slices.Equal(hub1.DNSNames, []string{transport.NodeServerName, "hub-1.example.org"}) || len(hub1.IPAddresses) != 1 {
 		t.Errorf("hub-1 names %v %v", hub1.DNSNames, hub1.IPAddresses)
 	}
@@ -79,15 +79,15 @@ func TestTLSInit(t *testing.T) {
 	if d := time.Until(hub1.NotAfter); d < 29*24*time.Hour || d > 31*24*time.Hour {
 		t.Errorf("--days 30 gave a certificate valid until %s", hub1.NotAfter)
 	}
-	caBefore := mustRead(t, f("ca.crt"))
-	hub1Before := mustRead(t, f("hub-1.crt"))
+	caBefore := tlsMustRead(t, f("ca.crt"))
+	hub1Before := tlsMustRead(t, f("hub-1.crt"))
 
 	t.Run("rerun refuses to overwrite", func(t *testing.T) {
 		code, out, errOut := runCLI(t, "tls", "init", "--dir", dir, "--node", "hub-1")
 		if code != exitUsage || !strings.Contains(errOut, "hub-1.crt exists") || !strings.Contains(errOut, "--force") {
 			t.Fatalf("exit %d: %s %s", code, out, errOut)
 		}
-		if !bytes.Equal(mustRead(t, f("hub-1.crt")), hub1Before) {
+		if !bytes.Equal(tlsMustRead(t, f("hub-1.crt")), hub1Before) {
 			t.Fatal("hub-1.crt was overwritten")
 		}
 	})
@@ -97,7 +97,7 @@ func TestTLSInit(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "CA: reusing") || strings.Contains(out, "operator") {
 			t.Fatalf("exit %d: %s %s", code, out, errOut)
 		}
-		if !bytes.Equal(mustRead(t, f("ca.crt")), caBefore) {
+		if !bytes.Equal(tlsMustRead(t, f("ca.crt")), caBefore) {
 			t.Fatal("ca.crt changed")
 		}
 		if _, err := transport.LoadTLS(f("ca.crt"), f("hub-3.crt"), f("hub-3.key")); err != nil {
@@ -110,7 +110,7 @@ func TestTLSInit(t *testing.T) {
 		if code != 0 || !strings.Contains(out, "CA: new") || !strings.Contains(out, "no longer trusted") {
 			t.Fatalf("exit %d: %s %s", code, out, errOut)
 		}
-		if bytes.Equal(mustRead(t, f("ca.crt")), caBefore) {
+		if bytes.Equal(tlsMustRead(t, f("ca.crt")), caBefore) {
 			t.Fatal("ca.crt kept under --force")
 		}
 		if _, err := transport.LoadTLS(f("ca.crt"), f("hub-1.crt"), f("hub-1.key")); err != nil {

@@ -36,29 +36,47 @@ type CertSpec struct {
 // 128-bit serial numbers. crypto/tls cannot handshake with SM2
 // certificates, so the internode TLS does not use 国密 algorithms.
 func NewCA(commonName string, validity time.Duration) (certPEM, keyPEM []byte, err error) {
-	now := time.Now()
-	return Issue(nil, nil, CertSpec{CommonName: commonName, IsCA: true,
-		NotBefore: now.Add(-backdate), NotAfter: now.Add(validity)})
+	from, to, err := window(validity)
+	if err != nil {
+		return nil, nil, err
+	}
+	return Issue(nil, nil, CertSpec{CommonName: commonName, IsCA: true, NotBefore: from, NotAfter: to})
 }
 
 // IssueNode makes a node certificate signed by the CA: CN nodeID, DNS name
 // NodeServerName plus hosts, serverAuth and clientAuth key usages.
 func IssueNode(caCertPEM, caKeyPEM []byte, nodeID string, hosts []string, validity time.Duration) (certPEM, keyPEM []byte, err error) {
-	now := time.Now()
-	all := append([]string{NodeServerName}, dedupe(hosts, NodeServerName)...)
-	return Issue(caCertPEM, caKeyPEM, CertSpec{CommonName: nodeID, Hosts: all,
+	from, to, err := window(validity)
+	if err != nil {
+		return nil, nil, err
+	}
+	return Issue(caCertPEM, caKeyPEM, CertSpec{CommonName: nodeID,
+		Hosts:       append([]string{NodeServerName}, dedupe(hosts, NodeServerName)...),
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		NotBefore:   now.Add(-backdate), NotAfter: now.Add(validity)})
+		NotBefore:   from, NotAfter: to})
 }
 
 // IssueOperator makes an operator (client-only) certificate signed by the
 // CA: CN name, clientAuth key usage, no SANs. It can call a node's RPC side
 // but cannot act as a node.
 func IssueOperator(caCertPEM, caKeyPEM []byte, name string, validity time.Duration) (certPEM, keyPEM []byte, err error) {
-	now := time.Now()
+	from, to, err := window(validity)
+	if err != nil {
+		return nil, nil, err
+	}
 	return Issue(caCertPEM, caKeyPEM, CertSpec{CommonName: name,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		NotBefore:   now.Add(-backdate), NotAfter: now.Add(validity)})
+		NotBefore:   from, NotAfter: to})
+}
+
+// window is the validity of a certificate made now: backdated a little,
+// lasting validity from now.
+func window(validity time.Duration) (from, to time.Time, err error) {
+	if validity <= 0 {
+		return from, to, fmt.Errorf("transport: validity %s is not positive", validity)
+	}
+	now := time.Now()
+	return now.Add(-backdate), now.Add(validity), nil
 }
 
 // dedupe returns hosts in order without repeats and without skip.

@@ -184,9 +184,15 @@ func (m *Mux) serve() {
 func (m *Mux) handle(raw net.Conn) {
 	defer m.wg.Done()
 	log := m.log.With("remote", raw.RemoteAddr().String())
-	// Close interrupts a handshake in progress by expiring its deadline.
+	// The handshake deadline is set before Close can expire it, so that
+	// Close's deadline, not this one, is the last word.
+	err := raw.SetDeadline(time.Now().Add(m.timeout))
 	stop := context.AfterFunc(m.ctx, func() { _ = raw.SetDeadline(time.Now()) })
-	conn, kind, err := m.admit(raw)
+	var conn net.Conn
+	var kind byte
+	if err == nil {
+		conn, kind, err = m.admit(raw)
+	}
 	if !stop() || err != nil {
 		if err != nil && m.ctx.Err() == nil {
 			logRefusal(log, err)
@@ -211,12 +217,10 @@ func (m *Mux) handle(raw net.Conn) {
 	sub.handoff(conn, log)
 }
 
-// admit runs the TLS handshake (if any) and reads the kind byte. On
-// success the deadline is cleared and conn is what to hand over.
+// admit runs the TLS handshake (if any) and reads the kind byte under the
+// deadline handle set. On success the deadline is cleared and conn is what
+// to hand over.
 func (m *Mux) admit(raw net.Conn) (conn net.Conn, kind byte, err error) {
-	if err := raw.SetDeadline(time.Now().Add(m.timeout)); err != nil {
-		return nil, 0, err
-	}
 	conn = raw
 	if m.tls != nil {
 		tc := tls.Server(raw, m.tls.Server)

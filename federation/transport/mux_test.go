@@ -306,8 +306,12 @@ func TestCloseEndsAcceptAndGoroutines(t *testing.T) {
 	}
 	defer silent.Close()
 
+	start := time.Now()
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if took := time.Since(start); took > time.Second { // the handshake deadline is 10s
+		t.Errorf("Close waited %s for a handshake in progress", took)
 	}
 	for side, ch := range map[string]<-chan acceptResult{"raft": raftCh, "rpc": rpcCh} {
 		select {

@@ -7,6 +7,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -223,11 +224,24 @@ func describe(c *x509.Certificate) string {
 	return fmt.Sprintf("certificate %q (serial %x)", c.Subject.CommonName, c.SerialNumber)
 }
 
-// readCerts parses every CERTIFICATE block of a PEM file; there must be one.
-func readCerts(role, path string) ([]*x509.Certificate, error) {
+// readFile reads path; the error names the file once.
+func readFile(role, path string) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
 		return nil, &FileError{role, path, err}
+	}
+	return data, nil
+}
+
+// readCerts parses every CERTIFICATE block of a PEM file; there must be one.
+func readCerts(role, path string) ([]*x509.Certificate, error) {
+	data, err := readFile(role, path)
+	if err != nil {
+		return nil, err
 	}
 	var certs []*x509.Certificate
 	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
@@ -249,9 +263,9 @@ func readCerts(role, path string) ([]*x509.Certificate, error) {
 // readKey parses the first private key block of a PEM file: PKCS#8, or the
 // older EC and PKCS#1 forms.
 func readKey(path string) (crypto.Signer, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(roleKey, path)
 	if err != nil {
-		return nil, &FileError{roleKey, path, err}
+		return nil, err
 	}
 	for block, rest := pem.Decode(data); block != nil; block, rest = pem.Decode(rest) {
 		if !strings.HasSuffix(block.Type, "PRIVATE KEY") {

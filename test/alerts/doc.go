@@ -1,0 +1,7 @@
+// Package alerts tests the Prometheus alert rules in deploy/prometheus against a running node: every
+// metric and label the rules use must be one a one-node hub exports, so a renamed metric breaks this
+// test instead of silently disabling an alert. It also checks each rule's form (for, severity,
+// summary, description, runbook) and, when promtool is installed, runs promtool's own checks:
+//
+//	go test ./test/alerts
+package alerts
