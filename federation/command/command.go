@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/klauspost/compress/s2"
 	"github.com/sealhub/sealhub/trustlist"
 )
 
@@ -50,9 +51,10 @@ func (t Type) String() string {
 
 // Payload versions this build writes.
 const (
-	initVersion = 1
-	pushVersion = 1
-	markVersion = 1
+	initVersion   = 1
+	pushVersion   = 1
+	pushVersionS2 = 2 // body compressed
+	markVersion   = 1
 )
 
 // EncodeMark makes a mark entry; why is recorded in the log for operators (at most 256 bytes).
@@ -103,11 +105,21 @@ func DecodeInit(version uint8, payload []byte) (Init, error) {
 	return in, nil
 }
 
+// compressAbove is the body size from which a push is stored compressed (version 2).
+const compressAbove = 4 << 10
+
 // EncodePush writes a Push entry: recorded_at (varint seconds, uvarint nanoseconds), key id and
-// signature (each uvarint length + bytes), then the exact body received, to the end.
+// signature (each uvarint length + bytes), then the exact body received, to the end. Version 1
+// stores the body as is; version 2 (bodies of 4 KiB or more) stores it as one S2 block
+// (github.com/klauspost/compress/s2): push bodies are repetitive JSON that shrinks several times,
+// which cuts what every node writes to its log and what the leader sends to each follower.
 func EncodePush(env trustlist.Envelope) []byte {
-	b := make([]byte, 0, 2+20+len(env.KeyID)+len(env.Signature)+len(env.Body)+6)
-	b = append(b, byte(TypePush), pushVersion)
+	version := byte(pushVersion)
+	if len(env.Body) >= compressAbove {
+		version = pushVersionS2
+	}
+	b := make([]byte, 0, 2+20+len(env.KeyID)+len(env.Signature)+s2.MaxEncodedLen(len(env.Body))+6)
+	b = append(b, byte(TypePush), version)
 	t := env.RecordedAt
 	b = binary.AppendVarint(b, t.Unix())
 	b = binary.AppendUvarint(b, uint64(t.Nanosecond()))
@@ -115,13 +127,16 @@ func EncodePush(env trustlist.Envelope) []byte {
 	b = append(b, env.KeyID...)
 	b = binary.AppendUvarint(b, uint64(len(env.Signature)))
 	b = append(b, env.Signature...)
+	if version == pushVersionS2 {
+		return append(b, s2.EncodeBetter(b[len(b):cap(b)], env.Body)...)
+	}
 	return append(b, env.Body...)
 }
 
 // DecodePush reads the payload of a Push entry. The envelope shares memory with payload.
 func DecodePush(version uint8, payload []byte) (trustlist.Envelope, error) {
 	var env trustlist.Envelope
-	if version != pushVersion {
+	if version != pushVersion && version != pushVersionS2 {
 		return env, fmt.Errorf("%w: push version %d", ErrMalformed, version)
 	}
 	sec, n := binary.Varint(payload)
@@ -144,6 +159,15 @@ func DecodePush(version uint8, payload []byte) (trustlist.Envelope, error) {
 		return env, fmt.Errorf("%w: signature", ErrMalformed)
 	}
 	env.KeyID, env.Signature, env.Body = string(keyID), sig, payload
+	if version == pushVersionS2 {
+		n, err := s2.DecodedLen(payload)
+		if err != nil || n > trustlist.MaxPushBytes {
+			return env, fmt.Errorf("%w: compressed body (%d bytes decoded)", ErrMalformed, n)
+		}
+		if env.Body, err = s2.Decode(make([]byte, n), payload); err != nil {
+			return env, fmt.Errorf("%w: compressed body: %v", ErrMalformed, err)
+		}
+	}
 	return env, nil
 }
 

@@ -2,7 +2,9 @@ package command
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +92,33 @@ func FuzzDecodePush(f *testing.F) {
 			t.Fatalf("re-encode differs: %v", err)
 		}
 	})
+}
+
+// TestPushCompressed: bodies from 4 KiB are stored as an S2 block and decode to the exact bytes; a
+// block claiming more than a push may hold is refused before anything is allocated.
+func TestPushCompressed(t *testing.T) {
+	body := []byte(`{"registry":"37","ops":[` + strings.Repeat(`{"op":"seal.status","code":"37010000000001","action":"suspend"},`, 200) + `{}]}`)
+	env := trustlist.Envelope{Body: body, KeyID: "k", Signature: []byte{1, 2}, RecordedAt: time.Unix(1700000000, 5).UTC()}
+	data := EncodePush(env)
+	if len(data) >= len(body)/2 {
+		t.Errorf("entry of %d bytes for a %d-byte repetitive body", len(data), len(body))
+	}
+	_, _, version, payload, err := Split(data)
+	if err != nil || version != pushVersionS2 {
+		t.Fatalf("version %d, %v", version, err)
+	}
+	got, err := DecodePush(version, payload)
+	if err != nil || !bytes.Equal(got.Body, body) || got.KeyID != "k" || !got.RecordedAt.Equal(env.RecordedAt) {
+		t.Fatalf("round trip: %v", err)
+	}
+	small := EncodePush(trustlist.Envelope{Body: []byte(`{}`), KeyID: "k", Signature: []byte{1}})
+	if small[1] != pushVersion {
+		t.Errorf("a small body is compressed (version %d)", small[1])
+	}
+	// A header claiming a huge decoded length.
+	hdr := EncodePush(trustlist.Envelope{Body: []byte("x"), KeyID: "k", Signature: []byte{1, 2}, RecordedAt: env.RecordedAt})
+	bomb := binary.AppendUvarint(append([]byte{}, hdr[2:len(hdr)-1]...), 1<<40)
+	if _, err := DecodePush(pushVersionS2, bomb); !errors.Is(err, ErrMalformed) {
+		t.Errorf("oversized block: %v", err)
+	}
 }

@@ -1,9 +1,9 @@
 package httpx
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -34,9 +34,13 @@ func ReadBody(c *gin.Context) ([]byte, error) {
 	if c.Request.Body == nil {
 		return nil, nil
 	}
-	b, err := io.ReadAll(c.Request.Body)
+	var buf bytes.Buffer
+	if n := c.Request.ContentLength; n > 0 && n <= 64<<20 {
+		buf.Grow(int(n) + 1) // one allocation when the length is announced (+1 to see EOF)
+	}
+	_, err := buf.ReadFrom(c.Request.Body)
 	if err == nil {
-		return b, nil
+		return buf.Bytes(), nil
 	}
 	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return nil, bodyTooLarge(mbe.Limit, err)
