@@ -331,7 +331,7 @@ func (e *env) printTLSConfig(caCrt, dir string, subjects []tlsSubject) error {
 		if s.operator {
 			continue
 		}
-		if _, err := fmt.Fprintf(e.stdout, "%s  %s: \"tls_ca\": %s, \"tls_cert\": %s, \"tls_key\": %s\n", header, s.name,
+		if _, err := fmt.Fprintf(e.stdout, "%s  %s: \"tls\": {\"ca\": %s, \"cert\": %s, \"key\": %s}\n", header, s.name,
 			abs(caCrt), abs(s.path(dir, ".crt")), abs(s.path(dir, ".key"))); err != nil {
 			return err
 		}

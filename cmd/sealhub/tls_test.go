@@ -51,7 +51,7 @@ func TestTLSInit(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s %s", code, out, errOut)
 	}
-	for _, want := range []string{"CA: new", `"tls_cert": `, `"tls_key": `, f("hub-1.crt"), "operator operator"} {
+	for _, want := range []string{"CA: new", `"tls": {"ca": `, `"cert": `, `"key": `, f("hub-1.crt"), "operator operator"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}

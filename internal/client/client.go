@@ -208,8 +208,10 @@ func (c *Client) Build(ctx context.Context, registry string, ops []trustlist.Op)
 }
 
 func (c *Client) build(ctx context.Context, registry string, opsJSON []byte) ([]byte, error) {
-	r, err := c.Registry(ctx, registry)
-	if err != nil {
+	// The head must include every push acknowledged so far, whichever node acknowledged it: a
+	// follower's local copy may be a few milliseconds behind.
+	var r ingest.RegistryView
+	if err := c.do(ctx, http.MethodGet, "/v1/registries/"+url.PathEscape(registry)+"?consistency=linearizable", nil, nil, &r); err != nil {
 		return nil, err
 	}
 	return MarshalPushOps(trustlist.Push{Registry: registry, Seq: r.Head.Seq + 1, Prev: r.Head.Hash, IssuedAt: c.Now().UTC().Truncate(time.Second)}, opsJSON)

@@ -167,7 +167,7 @@ func (h *Hub) consistency(c *gin.Context) {
 				c.Header(HeaderStale, "true")
 				break
 			}
-			e := httpx.Errorf(503, "STALE_READ", "this node last heard from the leader %s ago, beyond the %s bound: retry on another node, raise max_stale, or ask with consistency=stale", ageText(lc), bound)
+			e := httpx.Errorf(503, "STALE_READ", "this node's copy may be stale: time since it last heard from the leader: %s, beyond the %s bound: retry on another node, raise max_stale, or ask with consistency=stale", ageText(lc), bound)
 			e.RetryAfter = time.Second
 			httpx.Fail(c, e)
 			c.Abort()
@@ -209,7 +209,9 @@ func (h *Hub) linearize(ctx context.Context) error {
 		}
 		idx, err = h.rpcClient.ReadIndex(ctx, addr, h.Node.ID())
 		if err != nil {
-			err = fmt.Errorf("%w: asking the leader for a read index: %w", federation.ErrStaleRead, err)
+			e := httpx.Wrap(503, "LEADER_UNREACHABLE", "this node could not get a read index from the leader for a linearizable read; retry", err)
+			e.RetryAfter = time.Second
+			return e
 		}
 	}
 	if err != nil {
@@ -254,7 +256,7 @@ func parseStale(q string) (time.Duration, error) {
 
 func ageText(d time.Duration) string {
 	if d == federation.NeverContacted {
-		return "never (since start)"
+		return "not yet (since it started)"
 	}
 	return d.Round(time.Millisecond).String()
 }

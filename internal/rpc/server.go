@@ -292,6 +292,9 @@ func (s *Server) restoreSnapshot(c *gin.Context) {
 // Error maps federation errors onto API errors with stable codes.
 func Error(err error) error {
 	retry := func(e *httpx.Error) *httpx.Error { e.RetryAfter = time.Second; return e }
+	if he, ok := errors.AsType[*httpx.Error](err); ok {
+		return he
+	}
 	switch {
 	case errors.Is(err, federation.ErrNotLeader):
 		return retry(httpx.Wrap(503, "NOT_LEADER", "this node is not the leader and could not forward; retry", err))
