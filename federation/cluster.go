@@ -210,13 +210,24 @@ func (n *Node) change(ctx context.Context, f raft.IndexFuture) (uint64, error) {
 // ReadIndex returns an index that every read served after it is applied is linearizable against
 // (Raft thesis §6.4): the commit index, taken before a round of heartbeats proves this node was still
 // the leader. Leader only.
+//
+// A new leader's commit index can be below entries its predecessor committed until it commits an
+// entry of its own term, so ReadIndex refuses (ErrNotLeader) until this node has completed a Barrier
+// in the current term (the hub runs one on every leadership gain).
 func (n *Node) ReadIndex(ctx context.Context) (uint64, error) {
+	term := n.raft.CurrentTerm()
 	if !n.IsLeader() {
 		return 0, fmt.Errorf("federation: read index: %w", ErrNotLeader)
+	}
+	if n.barrierTerm.Load() != term {
+		return 0, fmt.Errorf("federation: read index: %w: the leader has not yet committed an entry of its term", ErrNotLeader)
 	}
 	idx := n.raft.CommitIndex()
 	if err := n.wait(ctx, n.raft.VerifyLeader(), 0); err != nil {
 		return 0, fmt.Errorf("federation: read index: %w", err)
+	}
+	if n.raft.CurrentTerm() != term {
+		return 0, fmt.Errorf("federation: read index: %w: the term changed", ErrNotLeader)
 	}
 	return idx, nil
 }
@@ -319,3 +330,10 @@ func (n *Node) RestoreSnapshot(ctx context.Context, path string, force bool, cur
 
 // ErrNotFresh means a restore would overwrite a cluster that already holds a trust list.
 var ErrNotFresh = errors.New("federation: the cluster already holds a trust list (restore with force to replace it)")
+
+// Established reports whether this node leads and has completed a Barrier in its current term: it
+// has applied everything earlier leaders committed.
+func (n *Node) Established() bool {
+	term := n.raft.CurrentTerm()
+	return n.IsLeader() && n.barrierTerm.Load() == term
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -46,6 +47,10 @@ type Node struct {
 	fsm       raft.FSM
 	existing  bool       // the data directory held raft state at Open
 	member    sync.Mutex // serialises configuration changes made through this node
+	// barrierTerm is the term in which this node, as leader, last completed a Barrier: until then a
+	// new leader's commit index may be below entries an earlier leader committed, so ReadIndex
+	// refuses.
+	barrierTerm atomic.Uint64
 
 	closing   chan struct{} // closed when Close starts
 	closeOnce sync.Once
@@ -183,9 +188,13 @@ func (n *Node) Barrier(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("federation: barrier: %w", err)
 	}
+	term := n.raft.CurrentTerm()
 	f := n.raft.Barrier(timeout)
 	if err := n.wait(ctx, f, timeout); err != nil {
 		return fmt.Errorf("federation: barrier: %w", err)
+	}
+	if n.raft.CurrentTerm() == term {
+		n.barrierTerm.Store(term)
 	}
 	return nil
 }
@@ -371,6 +380,7 @@ func (n *Node) release() error {
 		}
 	}
 	if n.transport != nil {
+		n.transport.CloseStreams() // pooled outgoing connections; Close leaves them open
 		if err := n.transport.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("transport: %w", err))
 		}

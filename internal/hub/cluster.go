@@ -198,7 +198,7 @@ func (h *Hub) linearize(ctx context.Context) error {
 	var idx uint64
 	var err error
 	if h.Node.IsLeader() {
-		if !h.barrier.Load() {
+		if !h.Node.Established() {
 			return fmt.Errorf("%w: the leader is still establishing its term", federation.ErrNotLeader)
 		}
 		idx, err = h.Node.ReadIndex(ctx)

@@ -380,7 +380,7 @@ func (h *Hub) Ready() (bool, string) {
 	if addr, _ := h.Node.Leader(); addr == "" {
 		return false, "no leader known"
 	}
-	if h.Node.IsLeader() && !h.barrier.Load() {
+	if h.Node.IsLeader() && (!h.barrier.Load() || !h.Node.Established()) {
 		return false, "leader establishing (barrier)"
 	}
 	return true, "ready"
@@ -447,6 +447,7 @@ func (h *Hub) Close(ctx context.Context) error {
 		h.Autopilot.Stop()
 		rerr := h.rpcSrv.Shutdown(ctx)
 		h.wg.Wait()
+		h.rpcClient.HTTP.CloseIdleConnections()
 		h.closeErr = errors.Join(err, rerr, h.Node.Close(), ignoreClosed(h.mux.Close()))
 	})
 	return h.closeErr
