@@ -74,6 +74,17 @@ func (e *env) peerClient(f *peerFlags) (*rpc.Client, string, error) {
 	return rpc.NewClient(hc), peer, nil
 }
 
+// withPeer resolves the peer client and runs fn under the command's timeout.
+func (e *env) withPeer(c *cobra.Command, f *peerFlags, fn func(ctx context.Context, rc *rpc.Client, peer string) error) error {
+	rc, peer, err := e.peerClient(f)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(c.Context(), f.timeout)
+	defer cancel()
+	return fn(ctx, rc, peer)
+}
+
 // remoteFailure maps an RPC error onto the exit codes: a refusal (4xx) is 1, the rest 3.
 func remoteFailure(err error) error {
 	var ae *client.Error
@@ -105,23 +116,19 @@ once caught up and healthy. When quorum is lost for good, see docs/operations.md
 		Short: "The leader's view: members, roles, health, indexes",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			rc, peer, err := e.peerClient(&f)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(c.Context(), f.timeout)
-			defer cancel()
-			st, err := rc.Cluster(ctx, peer)
-			if err != nil {
-				return remoteFailure(err)
-			}
-			if asJSON {
-				enc := json.NewEncoder(e.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
-			}
-			printClusterStatus(e.stdout, st)
-			return nil
+			return e.withPeer(c, &f, func(ctx context.Context, rc *rpc.Client, peer string) error {
+				st, err := rc.Cluster(ctx, peer)
+				if err != nil {
+					return remoteFailure(err)
+				}
+				if asJSON {
+					enc := json.NewEncoder(e.stdout)
+					enc.SetIndent("", "  ")
+					return enc.Encode(st)
+				}
+				printClusterStatus(e.stdout, st)
+				return nil
+			})
 		},
 	}
 	status.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
@@ -134,22 +141,18 @@ once caught up and healthy. When quorum is lost for good, see docs/operations.md
 			if err := checkHostPort(args[1]); err != nil {
 				return usageError("ADDR %q: %v", args[1], err)
 			}
-			rc, peer, err := e.peerClient(&f)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(c.Context(), f.timeout)
-			defer cancel()
-			res, err := rc.Join(ctx, peer, args[0], args[1])
-			if err != nil {
-				return remoteFailure(err)
-			}
-			if res.Changed {
-				fmt.Fprintf(e.stdout, "node %s at %s added as a non-voter by leader %s; it is promoted once caught up\n", args[0], args[1], res.Leader)
-			} else {
-				fmt.Fprintf(e.stdout, "node %s at %s is already a member; nothing changed\n", args[0], args[1])
-			}
-			return nil
+			return e.withPeer(c, &f, func(ctx context.Context, rc *rpc.Client, peer string) error {
+				res, err := rc.Join(ctx, peer, args[0], args[1])
+				if err != nil {
+					return remoteFailure(err)
+				}
+				if res.Changed {
+					fmt.Fprintf(e.stdout, "node %s at %s added as a non-voter by leader %s; it is promoted once caught up\n", args[0], args[1], res.Leader)
+				} else {
+					fmt.Fprintf(e.stdout, "node %s at %s is already a member; nothing changed\n", args[0], args[1])
+				}
+				return nil
+			})
 		},
 	}
 
@@ -158,17 +161,13 @@ once caught up and healthy. When quorum is lost for good, see docs/operations.md
 		Short: "Remove node ID from the cluster (needs a working quorum)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			rc, peer, err := e.peerClient(&f)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(c.Context(), f.timeout)
-			defer cancel()
-			if err := rc.Remove(ctx, peer, args[0]); err != nil {
-				return remoteFailure(err)
-			}
-			fmt.Fprintf(e.stdout, "node %s removed from the cluster; stop it and wipe its data directory before reusing the machine\n", args[0])
-			return nil
+			return e.withPeer(c, &f, func(ctx context.Context, rc *rpc.Client, peer string) error {
+				if err := rc.Remove(ctx, peer, args[0]); err != nil {
+					return remoteFailure(err)
+				}
+				fmt.Fprintf(e.stdout, "node %s removed from the cluster; stop it and wipe its data directory before reusing the machine\n", args[0])
+				return nil
+			})
 		},
 	}
 
@@ -177,22 +176,18 @@ once caught up and healthy. When quorum is lost for good, see docs/operations.md
 		Short: "Hand leadership to voter ID, or to the most up-to-date voter",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			rc, peer, err := e.peerClient(&f)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(c.Context(), f.timeout)
-			defer cancel()
-			id := ""
-			if len(args) == 1 {
-				id = args[0]
-			}
-			leader, err := rc.TransferLeadership(ctx, peer, id)
-			if err != nil {
-				return remoteFailure(err)
-			}
-			fmt.Fprintf(e.stdout, "leadership transferred; the leader is now %s\n", leader)
-			return nil
+			return e.withPeer(c, &f, func(ctx context.Context, rc *rpc.Client, peer string) error {
+				id := ""
+				if len(args) == 1 {
+					id = args[0]
+				}
+				leader, err := rc.TransferLeadership(ctx, peer, id)
+				if err != nil {
+					return remoteFailure(err)
+				}
+				fmt.Fprintf(e.stdout, "leadership transferred; the leader is now %s\n", leader)
+				return nil
+			})
 		},
 	}
 	cmd.AddCommand(status, join, remove, transfer)
@@ -246,33 +241,29 @@ already holds a trust list unless --force is given.`,
 		Short: "Write the trust list of the node at --peer to FILE",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
-			rc, peer, err := e.peerClient(&f)
-			if err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(c.Context(), f.timeout)
-			defer cancel()
-			path := args[0]
-			tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".part-*")
-			if err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			defer os.Remove(tmp.Name())
-			info, err := rc.SaveSnapshot(ctx, peer, tmp)
-			if err == nil {
-				err = tmp.Sync()
-			}
-			if cerr := tmp.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return remoteFailure(err)
-			}
-			if err := os.Rename(tmp.Name(), path); err != nil {
-				return &exitError{code: exitUsage, err: err}
-			}
-			fmt.Fprintf(e.stdout, "saved %s: index %d, %d seals, %d bytes, digest %s\n", path, info.Index, info.Seals, info.Bytes, info.Digest)
-			return nil
+			return e.withPeer(c, &f, func(ctx context.Context, rc *rpc.Client, peer string) error {
+				path := args[0]
+				tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".part-*")
+				if err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				defer os.Remove(tmp.Name())
+				info, err := rc.SaveSnapshot(ctx, peer, tmp)
+				if err == nil {
+					err = tmp.Sync()
+				}
+				if cerr := tmp.Close(); err == nil {
+					err = cerr
+				}
+				if err != nil {
+					return remoteFailure(err)
+				}
+				if err := os.Rename(tmp.Name(), path); err != nil {
+					return &exitError{code: exitUsage, err: err}
+				}
+				fmt.Fprintf(e.stdout, "saved %s: index %d, %d seals, %d bytes, digest %s\n", path, info.Index, info.Seals, info.Bytes, info.Digest)
+				return nil
+			})
 		},
 	}
 	var force bool
