@@ -35,14 +35,13 @@ func (c *AutopilotConfig) SetDefaults() {
 
 // ServerStats is what each node reports about itself to the leader's autopilot.
 type ServerStats struct {
-	ID            string        `json:"id"`
-	LastContact   time.Duration `json:"last_contact_ns"` // -1: never contacted
-	LastTerm      uint64        `json:"last_term"`
-	LastIndex     uint64        `json:"last_index"`
-	AppliedIndex  uint64        `json:"applied_index"`
-	CommitIndex   uint64        `json:"commit_index"`
-	State         string        `json:"state"`
-	ProtocolError string        `json:"-"`
+	ID           string        `json:"id"`
+	LastContact  time.Duration `json:"last_contact_ns"` // -1: never contacted
+	LastTerm     uint64        `json:"last_term"`
+	LastIndex    uint64        `json:"last_index"`
+	AppliedIndex uint64        `json:"applied_index"`
+	CommitIndex  uint64        `json:"commit_index"`
+	State        string        `json:"state"`
 }
 
 // LocalStats reports this node's raft progress.

@@ -195,6 +195,8 @@ func Open(cfg Config) (*Hub, error) {
 	h.Autopilot = h.Node.NewAutopilot(cfg.Autopilot, func(ctx context.Context, _, addr string) (federation.ServerStats, error) {
 		return h.rpcClient.Stats(ctx, addr)
 	})
+	h.rpcServer = &rpc.Server{Node: h.Node, State: h.FSM.State, Autopilot: h.Autopilot,
+		Client: h.rpcClient, Logger: h.cfg.Logger, TempDir: h.cfg.DataDir}
 	if err := h.serveHTTP(); err != nil {
 		return fail(err)
 	}
@@ -212,8 +214,7 @@ func Open(cfg Config) (*Hub, error) {
 }
 
 func (h *Hub) serveRPC() error {
-	h.rpcServer = &rpc.Server{Node: h.Node, State: h.FSM.State, Autopilot: h.Autopilot, Public: h.Engine,
-		Client: h.rpcClient, Logger: h.cfg.Logger, TempDir: h.cfg.DataDir}
+	h.rpcServer.Public = h.Engine // forwarded /v1 requests run the same engine
 	handler, err := h.rpcServer.Handler()
 	if err != nil {
 		return err
@@ -245,25 +246,6 @@ func (h *Hub) routeByMethod(c *gin.Context) {
 	}
 }
 
-func (h *Hub) clusterStatus(c *gin.Context) {
-	if !h.Node.IsLeader() {
-		if addr, _ := h.Node.Leader(); addr != "" {
-			ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
-			defer cancel()
-			if st, err := h.rpcClient.Cluster(ctx, addr); err == nil {
-				httpx.JSON(c, 200, st)
-				return
-			}
-		}
-	}
-	st, err := h.rpcServer.Status()
-	if err != nil {
-		httpx.Fail(c, rpc.Error(err))
-		return
-	}
-	httpx.JSON(c, 200, st)
-}
-
 func (h *Hub) serveHTTP() error {
 	engine, err := httpx.New(httpx.Options{Logger: h.cfg.Logger, Registry: h.Metrics})
 	if err != nil {
@@ -277,7 +259,7 @@ func (h *Hub) serveHTTP() error {
 		return err
 	}
 	engine.Use(h.headers)
-	engine.GET("/v1/cluster", h.clusterStatus)
+	engine.GET("/v1/cluster", h.rpcServer.Cluster)
 	v1 := engine.Group("/v1", h.routeByMethod)
 	in.Register(v1)
 	httpapi.New(httpapi.Config{State: h.FSM, Now: h.cfg.Now}).Register(v1)

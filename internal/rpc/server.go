@@ -77,18 +77,17 @@ type ReadIndexResponse struct {
 
 // ClusterStatus is the leader's view of the cluster.
 type ClusterStatus struct {
-	Leader           string          `json:"leader"`
-	LeaderAddress    string          `json:"leader_address"`
-	Term             string          `json:"term"`
-	CommitIndex      uint64          `json:"commit_index"`
-	ConfigIndex      uint64          `json:"configuration_index"`
-	Healthy          *bool           `json:"healthy,omitempty"`
-	FailureTolerance *int            `json:"failure_tolerance,omitempty"`
-	Servers          []ServerStatus  `json:"servers"`
-	AnsweredBy       string          `json:"answered_by"`
-	StateIndex       uint64          `json:"state_index"`
-	Digest           string          `json:"digest,omitempty"`
-	Health           map[string]bool `json:"-"`
+	Leader           string         `json:"leader"`
+	LeaderAddress    string         `json:"leader_address"`
+	Term             string         `json:"term"`
+	CommitIndex      uint64         `json:"commit_index"`
+	ConfigIndex      uint64         `json:"configuration_index"`
+	Healthy          *bool          `json:"healthy,omitempty"`
+	FailureTolerance *int           `json:"failure_tolerance,omitempty"`
+	Servers          []ServerStatus `json:"servers"`
+	AnsweredBy       string         `json:"answered_by"`
+	StateIndex       uint64         `json:"state_index"`
+	Digest           string         `json:"digest,omitempty"`
 }
 
 // ServerStatus is one server in ClusterStatus.
@@ -110,7 +109,7 @@ func (s *Server) Handler() (http.Handler, error) {
 		return nil, err
 	}
 	e.GET(PathStats, func(c *gin.Context) { httpx.JSON(c, 200, s.Node.LocalStats()) })
-	e.GET(PathCluster, s.cluster)
+	e.GET(PathCluster, s.Cluster)
 	e.POST(PathJoin, s.leaderOnly(s.join))
 	e.POST(PathRemove, s.leaderOnly(s.remove))
 	e.POST(PathTransfer, s.leaderOnly(s.transfer))
@@ -193,9 +192,9 @@ func (s *Server) readIndex(c *gin.Context) {
 	httpx.JSON(c, 200, ReadIndexResponse{Index: idx, Leader: s.Node.ID()})
 }
 
-// cluster answers the leader's view; a follower forwards to the leader when it can and otherwise
-// answers its own view (without health).
-func (s *Server) cluster(c *gin.Context) {
+// Cluster answers the leader's view (also served as the public GET /v1/cluster); a follower asks
+// the leader when it can and otherwise answers its own view (without health).
+func (s *Server) Cluster(c *gin.Context) {
 	if !s.Node.IsLeader() && c.GetHeader(HeaderForwarded) == "" && s.Client != nil {
 		if addr, _ := s.Node.Leader(); addr != "" {
 			var st ClusterStatus
