@@ -60,12 +60,17 @@ const (
 	ReasonNoReferences           Reason = "NO_REFERENCES"
 	ReasonCheckMethodUnsupported Reason = "CHECK_METHOD_UNSUPPORTED"
 	ReasonLimitExceeded          Reason = "LIMIT_EXCEEDED"
+
+	// Added with the online verification API.
+	ReasonSealMismatch             Reason = "SEAL_MISMATCH"
+	ReasonStatusHistoryUnavailable Reason = "STATUS_HISTORY_UNAVAILABLE"
+	ReasonTimestampInvalid         Reason = "TIMESTAMP_INVALID"
 )
 
 // ReasonInfo documents one code.
 type ReasonInfo struct {
 	Code    Reason
-	Result  Result // the result a report with this reason has
+	Result  Verdict // the verdict a report with this reason has
 	Meaning string
 }
 
@@ -108,6 +113,9 @@ var Reasons = []ReasonInfo{
 	{ReasonNoReferences, Indeterminate, "the OFD signature has no References, so no document content is bound to it"},
 	{ReasonCheckMethodUnsupported, Indeterminate, "an OFD Reference uses a CheckMethod other than SM3"},
 	{ReasonLimitExceeded, Indeterminate, "a size or count limit stopped a check before it could finish"},
+	{ReasonSealMismatch, Invalid, "the seal presented is not the one its registry filed under its code (different SM3 or maker certificate)"},
+	{ReasonStatusHistoryUnavailable, Indeterminate, "a live-mode region reports only the current status, which took effect after the time of the check"},
+	{ReasonTimestampInvalid, Invalid, "the signature's timeStamp (GB/T 20520) does not verify, or its TSA certificate does not chain to a trust anchor at its time"},
 }
 
 // Info returns the documented entry of a code.

@@ -13,10 +13,11 @@ import (
 
 // OFDReport is the result of verifying every signature of an OFD document.
 type OFDReport struct {
-	Result     Result          `json:"result"`
+	Result     Verdict         `json:"result"`
 	Reason     Reason          `json:"reason"`
 	Message    string          `json:"message"`
 	Signatures []*OFDSignature `json:"signatures"`
+	Online
 }
 
 // OFDSignature is one signature of the document: where it is, what it is, its References, and the
@@ -60,12 +61,17 @@ func (v *Verifier) VerifyOFD(doc *ofd.Document, at time.Time) *OFDReport {
 	for _, sr := range doc.Check() {
 		out.Signatures = append(out.Signatures, v.verifyOFDSignature(sr, at))
 	}
+	return out.finish()
+}
+
+// finish derives the document's verdict from its signatures'.
+func (out *OFDReport) finish() *OFDReport {
 	out.Result, out.Reason, out.Message = Valid, ReasonOK, fmt.Sprintf("all %d signatures are valid", len(out.Signatures))
 	if len(out.Signatures) == 0 {
 		out.Result, out.Reason, out.Message = Indeterminate, ReasonNoSignatures, "the document carries no signature"
 		return out
 	}
-	for _, want := range []Result{Invalid, Indeterminate} {
+	for _, want := range []Verdict{Invalid, Indeterminate} {
 		for _, s := range out.Signatures {
 			if s.Result == want {
 				out.Result, out.Reason, out.Message = want, s.Reason, fmt.Sprintf("%s: %s", s.SignaturePath, s.Message)

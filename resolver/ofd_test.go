@@ -85,7 +85,7 @@ func TestOFDScenarios(t *testing.T) {
 	}
 	cases := map[string]struct {
 		doc    []byte
-		result resolver.Result
+		result resolver.Verdict
 		reason resolver.Reason
 	}{
 		"valid":              {good, resolver.Valid, resolver.ReasonOK},
@@ -103,7 +103,7 @@ func TestOFDScenarios(t *testing.T) {
 	// An unsigned document: OFD.xml names no Signatures.xml, and the signature files are gone.
 	cases["no signatures"] = struct {
 		doc    []byte
-		result resolver.Result
+		result resolver.Verdict
 		reason resolver.Reason
 	}{rewriteZip(t, good, func(name string, data []byte) []byte {
 		switch {

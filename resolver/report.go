@@ -4,14 +4,14 @@ import (
 	"time"
 )
 
-// Result is the verdict of a verification.
-type Result string
+// Verdict is the outcome of a verification.
+type Verdict string
 
 // Verdicts.
 const (
-	Valid         Result = "valid"
-	Invalid       Result = "invalid"
-	Indeterminate Result = "indeterminate" // the hub lacks what it needs to decide; never "valid"
+	Valid         Verdict = "valid"
+	Invalid       Verdict = "invalid"
+	Indeterminate Verdict = "indeterminate" // the hub lacks what it needs to decide; never "valid"
 )
 
 // CheckResult is the outcome of one check.
@@ -90,11 +90,11 @@ type CertInfo struct {
 // Report is the result of verifying one seal or one seal signature. Its JSON form is the contract of
 // `sealhub verify --json` and of the /v1/verify API.
 type Report struct {
-	Result  Result `json:"result"`
-	Reason  Reason `json:"reason"`
-	Message string `json:"message"`
-	Kind    string `json:"kind"`   // seal | signature
-	Format  string `json:"format"` // V1 | V4 | V5; empty when the input could not be decoded
+	Result  Verdict `json:"result"`
+	Reason  Reason  `json:"reason"`
+	Message string  `json:"message"`
+	Kind    string  `json:"kind"`   // seal | signature
+	Format  string  `json:"format"` // V1 | V4 | V5; empty when the input could not be decoded
 
 	Seal   *SealInfo `json:"seal"` // null when the input could not be decoded
 	Maker  *CertInfo `json:"maker,omitempty"`
@@ -110,6 +110,12 @@ type Report struct {
 	Checks   Checks   `json:"checks"`
 	Warnings []string `json:"warnings,omitempty"`
 	Quirks   []string `json:"quirks,omitempty"` // departures from the standard the decoder tolerated
+
+	// StatusAtSigning and StatusNow are the seal's status from the trust list or its region at the
+	// time of the check and now (online only; the verdict uses the first).
+	StatusAtSigning *StatusInfo `json:"status_at_signing,omitempty"`
+	StatusNow       *StatusInfo `json:"status_now,omitempty"`
+	Online
 }
 
 // finish derives Result, Reason and Message from the checks: the first failed check makes the report

@@ -35,7 +35,7 @@ func sampleVerifier(t *testing.T) *resolver.Verifier {
 // The verdict each real sample must get, and why (facts from samples/README.md and
 // expected-results.json).
 var sampleVerdicts = map[string]struct {
-	result resolver.Result
+	result resolver.Verdict
 	reason resolver.Reason
 }{
 	// ofdrw signed in 2026 with certificates that expired in 2022.
@@ -84,7 +84,7 @@ func TestSampleSeals(t *testing.T) {
 	v := sampleVerifier(t)
 	cases := map[string]struct {
 		at     time.Time
-		result resolver.Result
+		result resolver.Verdict
 		reason resolver.Reason
 	}{
 		"hebei-gede-SESealData.der": {time.Time{}, resolver.Invalid, resolver.ReasonSealSignatureInvalid},
@@ -110,7 +110,7 @@ func TestSampleSeals(t *testing.T) {
 func TestSampleOFDVerdicts(t *testing.T) {
 	v := sampleVerifier(t)
 	cases := map[string]struct {
-		result resolver.Result
+		result resolver.Verdict
 		reason resolver.Reason
 		kinds  []string
 	}{

@@ -40,6 +40,10 @@ type Verifier struct {
 	Makers *smcrypto.Pool
 	Policy Policy
 	Now    func() time.Time
+
+	// online, set by Resolver, judges the anchors of every chain by their trust at the time of the
+	// check and records what the answer used.
+	online *onlineCheck
 }
 
 // futureSkew is how far a claimed signing time may lie ahead of the verifier's clock.
@@ -216,6 +220,8 @@ func (v *Verifier) checkSealAndMaker(r *Report, seal *ses.Seal, at time.Time) {
 	}
 	if chk.Result == Passed {
 		switch {
+		case v.Makers == nil && v.online != nil:
+			// Online, registration is the trust list's: the status check finds the seal's record.
 		case v.Makers == nil:
 			r.Warnings = append(r.Warnings, "maker registration not checked: no registered seal-making systems were given (--makers); the chain shows only that a trusted CA issued the maker certificate")
 		case !v.Makers.Contains(maker):
@@ -261,6 +267,21 @@ func (v *Verifier) chainCheck(c *smcrypto.Certificate, at time.Time, rr roleReas
 		Roots: v.Roots, Intermediates: v.Intermediates, At: at, StrictAnchorKeyUsage: v.Policy.StrictAnchorKeyUsage,
 		RequireLeafSigning: true,
 	})
+	if err == nil && v.online != nil {
+		if bad, ok := v.online.chainTrusted(chain, at, rr); !ok {
+			// Another path may avoid the anchor: try again over the anchors trusted at the time.
+			roots, inters := v.online.tv.poolsAt(at)
+			alt, altErr := smcrypto.BuildChain(c, smcrypto.ChainOptions{
+				Roots: roots, Intermediates: inters, At: at, StrictAnchorKeyUsage: v.Policy.StrictAnchorKeyUsage,
+				RequireLeafSigning: true,
+			})
+			if altErr != nil {
+				return bad
+			}
+			chain = alt
+		}
+		v.online.usedChain(chain)
+	}
 	if err == nil {
 		d := fmt.Sprintf("%s certificate chains to %q, valid at %s", role, chain.Anchor().Subject, at.UTC().Format(time.RFC3339))
 		for _, w := range chain.Warnings {

@@ -55,7 +55,7 @@ func TestSignatureScenarios(t *testing.T) {
 		inter  []*sm2ca.Authority // extra certificates offered as intermediates
 		makers []*sm2ca.Authority // registered seal-making systems (nil: not checked)
 		now    time.Time
-		result resolver.Result
+		result resolver.Verdict
 		reason resolver.Reason
 		check  func(*resolver.Checks) resolver.Check
 	}

@@ -259,6 +259,7 @@ func (t *tx) commit(rec *PushRecord) *State {
 		index:      t.index,
 		registries: maps.Clone(t.s.registries),
 		anchors:    t.anchors(),
+		anchorsID:  t.s.anchorsID,
 		makers:     t.s.makers,
 		seals:      t.s.seals,
 		pushes:     t.s.pushes,
@@ -267,6 +268,9 @@ func (t *tx) commit(rec *PushRecord) *State {
 		n.registries[id] = r
 	}
 	n.registries[t.reg.ID] = t.reg
+	if t.anch != nil {
+		n.anchorsID = anchorsIDs.Add(1)
+	}
 	if t.makers != nil {
 		n.makers = t.makers
 	}

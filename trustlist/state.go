@@ -3,6 +3,7 @@ package trustlist
 import (
 	"encoding/binary"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	iradix "github.com/hashicorp/go-immutable-radix/v2"
@@ -19,6 +20,7 @@ type State struct {
 	index      uint64
 	registries map[string]*Registry // copy-on-write: a changed registry is a new *Registry in a new map
 	anchors    map[string]*Anchor   // by SM3 fingerprint
+	anchorsID  uint64               // identifies the anchors map: a new map gets a new id (not replicated)
 	makers     map[string]string    // maker certificate fingerprint → registry id (current and removed)
 	seals      *iradix.Tree[*Seal]  // by seal code
 	pushes     *iradix.Tree[*PushRecord]
@@ -47,6 +49,7 @@ func New() *State {
 	return &State{
 		registries: map[string]*Registry{},
 		anchors:    map[string]*Anchor{},
+		anchorsID:  anchorsIDs.Add(1),
 		makers:     map[string]string{},
 		seals:      iradix.New[*Seal](),
 		pushes:     iradix.New[*PushRecord](),
@@ -80,6 +83,14 @@ func (s *State) Anchor(fp string) (*Anchor, bool) {
 	a, ok := s.anchors[fp]
 	return a, ok
 }
+
+// anchorsIDs numbers anchor maps within this process.
+var anchorsIDs atomic.Uint64
+
+// AnchorsID identifies this state's set of trust anchors and their histories within this process:
+// two states with the same id hold the same anchors. Readers key caches derived from the anchors
+// (certificate pools) on it; it is not part of the replicated state.
+func (s *State) AnchorsID() uint64 { return s.anchorsID }
 
 // Anchors returns every trust anchor, roots first, then by subject and fingerprint.
 func (s *State) Anchors() []*Anchor {

@@ -22,12 +22,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/sealhub/sealhub/adapters"
 	"github.com/sealhub/sealhub/federation"
 	"github.com/sealhub/sealhub/federation/command"
 	"github.com/sealhub/sealhub/federation/ingest"
 	"github.com/sealhub/sealhub/federation/transport"
 	"github.com/sealhub/sealhub/internal/httpx"
 	"github.com/sealhub/sealhub/internal/rpc"
+	"github.com/sealhub/sealhub/resolver"
 	"github.com/sealhub/sealhub/resolver/httpapi"
 	"github.com/sealhub/sealhub/trustlist"
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
@@ -65,10 +67,18 @@ type Config struct {
 	// AdminKeys are the administrator's public keys (PEM), written into the trust list when a fresh
 	// cluster first elects a leader. Later changes go through the administrator's key.rotate.
 	AdminKeys  []string
-	MaxPushAge time.Duration     // see ingest.Config
-	Raft       federation.Config // raft tuning; NodeID, Dir, BindAddr and Logger are filled in here
-	Logger     *slog.Logger
-	Now        func() time.Time
+	MaxPushAge time.Duration // see ingest.Config
+	// APIKeys, RateLimit and Limits guard the verifier routes (see resolver/httpapi); zero values:
+	// no keys, no rate limit, default limits.
+	APIKeys   []httpapi.APIKey
+	RateLimit httpapi.RateLimit
+	Limits    httpapi.Limits
+	// Regions answers the status of live-mode registries' seals; nil: they are indeterminate
+	// (REGION_UNAVAILABLE).
+	Regions adapters.Directory
+	Raft    federation.Config // raft tuning; NodeID, Dir, BindAddr and Logger are filled in here
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
 
 // What a default read beyond its staleness bound gets.
@@ -115,6 +125,8 @@ type Hub struct {
 	rpcServer  *rpc.Server
 	Autopilot  *federation.Autopilot
 	forwarded  prometheus.Counter
+	Resolver   *resolver.Resolver
+	idents     identities
 	startIndex uint64      // last log index at open: the state is loaded once applied up to it
 	barrier    atomic.Bool // this node is leader and has applied everything before its term
 	stop       chan struct{}
@@ -195,8 +207,15 @@ func Open(cfg Config) (*Hub, error) {
 	h.Autopilot = h.Node.NewAutopilot(cfg.Autopilot, func(ctx context.Context, _, addr string) (federation.ServerStats, error) {
 		return h.rpcClient.Stats(ctx, addr)
 	})
+	key, err := loadNodeKey(cfg.DataDir)
+	if err != nil {
+		return fail(err)
+	}
+	h.Resolver = h.newResolver(key)
+	h.idents.byID = map[string]cachedIdentity{}
 	h.rpcServer = &rpc.Server{Node: h.Node, State: h.FSM.State, Autopilot: h.Autopilot,
-		Client: h.rpcClient, Logger: h.cfg.Logger, TempDir: h.cfg.DataDir}
+		Client: h.rpcClient, Logger: h.cfg.Logger, TempDir: h.cfg.DataDir,
+		Identity: &rpc.Identity{ID: cfg.NodeID, KeyID: h.Resolver.Signer.KeyID(), PublicKey: smcrypto.PublicKeyBytes(h.Resolver.Signer.PublicKey())}}
 	if err := h.serveHTTP(); err != nil {
 		return fail(err)
 	}
@@ -258,11 +277,18 @@ func (h *Hub) serveHTTP() error {
 	if err != nil {
 		return err
 	}
+	api, err := httpapi.New(httpapi.Config{State: h.FSM, Resolver: h.Resolver, Nodes: h.nodes, Limits: h.cfg.Limits,
+		Keys: h.cfg.APIKeys, Rate: h.cfg.RateLimit, Now: h.cfg.Now, Metrics: h.Metrics})
+	if err != nil {
+		return fmt.Errorf("hub: %w", err)
+	}
 	engine.Use(h.headers)
 	engine.GET("/v1/cluster", h.rpcServer.Cluster)
-	v1 := engine.Group("/v1", h.routeByMethod)
-	in.Register(v1)
-	httpapi.New(httpapi.Config{State: h.FSM, Now: h.cfg.Now}).Register(v1)
+	engine.GET("/v1/openapi.json", httpapi.ServeOpenAPI)
+	// Writes go to the leader; reads, the verification POSTs among them, are answered here under
+	// the consistency rules.
+	in.Register(engine.Group("/v1", h.routeByMethod))
+	api.Register(engine.Group("/v1", h.consistency))
 	h.Engine = engine
 	addr := h.cfg.HTTPAddr
 	if addr == "" {

@@ -85,6 +85,13 @@ func (c *Client) Stats(ctx context.Context, addr string) (federation.ServerStats
 	return st, err
 }
 
+// Identity asks the node at addr for its ID and receipt key.
+func (c *Client) Identity(ctx context.Context, addr string) (Identity, error) {
+	var id Identity
+	err := c.get(ctx, addr, PathIdentity, &id, "")
+	return id, err
+}
+
 // Join asks the cluster at addr (any member: it forwards to the leader) to add node id at raftAddr.
 func (c *Client) Join(ctx context.Context, addr, id, raftAddr string) (JoinResponse, error) {
 	body, _ := json.Marshal(JoinRequest{ID: id, Address: raftAddr})

@@ -32,6 +32,7 @@ const (
 	PathReadIndex = "/internal/v1/read-index"
 	PathSnapshot  = "/internal/v1/snapshot"
 	PathCluster   = "/internal/v1/cluster"
+	PathIdentity  = "/internal/v1/identity"
 )
 
 // HeaderForwarded marks a request a follower forwarded to the leader; a node that gets one and is
@@ -50,6 +51,15 @@ type Server struct {
 	Client    *Client               // to reach the leader
 	Logger    *slog.Logger
 	TempDir   string // where an uploaded snapshot is kept while it is restored
+	// Identity is the node's ID and receipt key, for GET /v1/nodes on any node; nil: not served.
+	Identity *Identity
+}
+
+// Identity is a node's ID and the public key its verification receipts are signed with.
+type Identity struct {
+	ID        string `json:"id"`
+	KeyID     string `json:"key_id"`
+	PublicKey []byte `json:"public_key"` // uncompressed SM2 point 04‖X‖Y
 }
 
 // JoinRequest asks the leader to add a node.
@@ -110,6 +120,9 @@ func (s *Server) Handler() (http.Handler, error) {
 	}
 	e.GET(PathStats, func(c *gin.Context) { httpx.JSON(c, 200, s.Node.LocalStats()) })
 	e.GET(PathCluster, s.Cluster)
+	if s.Identity != nil {
+		e.GET(PathIdentity, func(c *gin.Context) { httpx.JSON(c, 200, s.Identity) })
+	}
 	e.POST(PathJoin, s.leaderOnly(s.join))
 	e.POST(PathRemove, s.leaderOnly(s.remove))
 	e.POST(PathTransfer, s.leaderOnly(s.transfer))

@@ -1,17 +1,24 @@
 // Package httpapi serves sealhub's read and verification routes under /v1 for the national platform
 // and verifiers. It reads the replicated trust list through a StateSource and never writes.
 //
-// Routes (this issue): GET /v1/seals/{code} — a seal's record, its status now (or at ?at=RFC3339,
-// effective time; or as the hub knew it at ?as_of_index=K) and its full status history.
+// Routes: GET /v1/seals/{code} — a seal's record, its status now (or at ?at=RFC3339, effective time;
+// or as the hub knew it at ?as_of_index=K) and its full status history; POST /v1/seals:batchGet —
+// up to 1,000 of them at once; POST /v1/verify/seal|signature|ofd — online verification against the
+// trust list with a signed receipt (resolver.Resolver); GET /v1/nodes — the nodes' receipt keys;
+// GET /v1/openapi.json — the OpenAPI 3 document of every public route.
 package httpapi
 
 import (
+	"context"
+	"runtime"
 	"strconv"
 	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sealhub/sealhub/internal/httpx"
+	"github.com/sealhub/sealhub/resolver"
 	"github.com/sealhub/sealhub/trustlist"
 )
 
@@ -23,23 +30,102 @@ type StateSource interface {
 // Config configures the API.
 type Config struct {
 	State StateSource
-	Now   func() time.Time // nil: time.Now
+	// Resolver verifies seals, signatures and documents; nil leaves the /verify routes out.
+	Resolver *resolver.Resolver
+	// Nodes lists the cluster's nodes and their receipt keys for GET /v1/nodes; nil leaves it out.
+	Nodes  func(ctx context.Context) ([]NodeInfo, error)
+	Limits Limits
+	// Keys, when not empty, are the API keys verifiers must present on every route but
+	// /v1/openapi.json.
+	Keys []APIKey
+	// Rate limits each client (its API key, or its address without keys); zero: no limit.
+	Rate    RateLimit
+	Now     func() time.Time // nil: time.Now
+	Metrics prometheus.Registerer
+}
+
+// Limits bound what one request may ask. Zero values take the defaults.
+type Limits struct {
+	MaxRequestBytes  int64         // JSON and raw seal/signature bodies (default 8 MiB)
+	MaxDocumentBytes int64         // OFD documents and multipart uploads (default 64 MiB)
+	MaxBatch         int           // codes per seals:batchGet (default 1,000)
+	RequestTimeout   time.Duration // one verification (default 10 s)
+	// MaxDocuments bounds OFD verifications running at once (default 2 × GOMAXPROCS); more wait
+	// up to the request timeout, then get 503 BUSY.
+	MaxDocuments int
+}
+
+// Defaults of Limits.
+const (
+	DefaultMaxRequestBytes  = 8 << 20
+	DefaultMaxDocumentBytes = 64 << 20
+	DefaultMaxBatch         = 1000
+	DefaultRequestTimeout   = 10 * time.Second
+)
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxRequestBytes <= 0 {
+		l.MaxRequestBytes = DefaultMaxRequestBytes
+	}
+	if l.MaxDocumentBytes <= 0 {
+		l.MaxDocumentBytes = DefaultMaxDocumentBytes
+	}
+	if l.MaxBatch <= 0 {
+		l.MaxBatch = DefaultMaxBatch
+	}
+	if l.RequestTimeout <= 0 {
+		l.RequestTimeout = DefaultRequestTimeout
+	}
+	if l.MaxDocuments <= 0 {
+		l.MaxDocuments = 2 * runtime.GOMAXPROCS(0)
+	}
+	return l
 }
 
 // API serves the routes.
-type API struct{ cfg Config }
+type API struct {
+	cfg    Config
+	limits Limits
+	guard  *guard
+	docs   chan struct{} // OFD verification slots
+	verifs *prometheus.CounterVec
+}
 
 // New makes the API.
-func New(cfg Config) *API {
+func New(cfg Config) (*API, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &API{cfg: cfg}
+	g, err := newGuard(cfg.Keys, cfg.Rate, cfg.Now)
+	if err != nil {
+		return nil, err
+	}
+	a := &API{cfg: cfg, limits: cfg.Limits.withDefaults(), guard: g}
+	a.docs = make(chan struct{}, a.limits.MaxDocuments)
+	a.verifs = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "sealhub", Subsystem: "verify", Name: "results_total",
+		Help: "Verifications answered, by kind (seal, signature, ofd), result and reason."}, []string{"kind", "result", "reason"})
+	if cfg.Metrics != nil {
+		if err := cfg.Metrics.Register(a.verifs); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
-// Register mounts the routes on g (the /v1 group).
+// Register mounts the routes on g (the /v1 group); every route passes the API-key and rate-limit
+// guard. GET /v1/openapi.json (ServeOpenAPI) is mounted by the caller, outside it.
 func (a *API) Register(g gin.IRouter) {
-	g.GET("/seals/:code", a.getSeal)
+	r := g.Group("", a.guard.handle)
+	r.GET("/seals/:code", a.getSeal)
+	r.POST("/seals\\:batchGet", httpx.LimitBody(a.limits.MaxRequestBytes), a.batchGet)
+	if a.cfg.Resolver != nil {
+		r.POST("/verify/seal", httpx.LimitBody(a.limits.MaxRequestBytes), a.verifySeal)
+		r.POST("/verify/signature", httpx.LimitBody(a.limits.MaxDocumentBytes), a.verifySignature)
+		r.POST("/verify/ofd", httpx.LimitBody(a.limits.MaxDocumentBytes), a.verifyOFD)
+	}
+	if a.cfg.Nodes != nil {
+		r.GET("/nodes", a.nodes)
+	}
 }
 
 // SealResponse is a seal's record and status.

@@ -146,7 +146,7 @@ func (b *builder) link(cur, issuer *Certificate) *ChainError {
 	if b.checks++; b.checks > maxSignatureChecks {
 		return &ChainError{Reason: ReasonTooLong, Cert: cur, At: b.opts.At, Detail: fmt.Sprintf("gave up after %d signature checks", maxSignatureChecks)}
 	}
-	if err := cur.CheckSignatureFrom(issuer); err != nil {
+	if err := cur.checkSignatureFromCached(issuer); err != nil {
 		reason := ReasonBadSignature
 		if isUnsupported(err) {
 			reason = ReasonUnsupportedAlgorithm
