@@ -3,6 +3,7 @@ package resolver
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,27 +57,50 @@ func (s *Signer) Node() string { return s.node }
 // PublicKey is the signer's public key.
 func (s *Signer) PublicKey() *ecdsa.PublicKey { return &s.key.PublicKey }
 
-// sign puts a signed receipt into *slot, which must be reachable from v (the report being signed).
-func (s *Signer) sign(v any, slot **Receipt) error {
+// sign puts a signed receipt into *slot, which must be the last member of v's JSON (the report
+// being signed), and returns v's JSON with it, as json.Marshal without HTML escaping would.
+func (s *Signer) sign(v any, slot **Receipt) ([]byte, error) {
 	rc := &Receipt{Node: s.node, KeyID: s.keyID, PublicKey: s.pub, Algorithm: ReceiptAlgorithm, SignedAt: s.now().UTC()}
 	*slot = rc
-	b, err := json.Marshal(v)
-	if err != nil {
+	fail := func(what string, err error) ([]byte, error) {
 		*slot = nil
-		return fmt.Errorf("receipt: encode report: %w", err)
+		return nil, fmt.Errorf("receipt: %s: %w", what, err)
 	}
-	v2 := jsontext.Value(b)
-	if err := v2.Canonicalize(); err != nil {
-		*slot = nil
-		return fmt.Errorf("receipt: canonicalize report: %w", err)
-	}
-	sig, err := smcrypto.Sign(s.key, v2)
+	b, err := marshalReport(v)
 	if err != nil {
-		*slot = nil
-		return fmt.Errorf("receipt: sign: %w", err)
+		return fail("encode report", err)
+	}
+	canon := jsontext.Value(bytes.Clone(b))
+	if err := canon.Canonicalize(); err != nil {
+		return fail("canonicalize report", err)
+	}
+	sig, err := smcrypto.Sign(s.key, canon)
+	if err != nil {
+		return fail("sign", err)
 	}
 	rc.Signature = sig
-	return nil
+	// The report's JSON ends with the receipt's last member and two closing braces; the signature is
+	// the receipt's last member. Adding it to the bytes we have saves encoding the report again.
+	if !bytes.HasSuffix(b, []byte("}}")) {
+		return marshalReport(v)
+	}
+	out := make([]byte, 0, len(b)+base64.StdEncoding.EncodedLen(len(sig))+20)
+	out = append(out, b[:len(b)-2]...)
+	out = append(out, `,"signature":"`...)
+	out = base64.StdEncoding.AppendEncode(out, sig)
+	return append(out, `"}}`...), nil
+}
+
+// marshalReport is json.Marshal without HTML escaping: a report's text (seal names such as "R&D")
+// reads as is, and one character has one encoding.
+func marshalReport(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Receipt errors.

@@ -3,7 +3,6 @@ package resolver
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -45,6 +44,16 @@ var ErrBadRequest = errors.New("bad verification request")
 type Result struct {
 	Report   *Report    // seal, signature
 	Document *OFDReport // ofd
+
+	json []byte // the signed report's JSON, when signed
+}
+
+// JSON is the report's JSON: exactly what was signed, with the receipt.
+func (r Result) JSON() ([]byte, error) {
+	if r.json != nil {
+		return r.json, nil
+	}
+	return r.MarshalJSON()
 }
 
 // Verdict is the overall verdict.
@@ -68,10 +77,13 @@ func (r Result) Online() *Online {
 
 // MarshalJSON writes the report.
 func (r Result) MarshalJSON() ([]byte, error) {
-	if r.Document != nil {
-		return json.Marshal(r.Document)
+	if r.json != nil {
+		return r.json, nil
 	}
-	return json.Marshal(r.Report)
+	if r.Document != nil {
+		return marshalReport(r.Document)
+	}
+	return marshalReport(r.Report)
 }
 
 // Resolver verifies seals, signatures and OFD documents against the replicated trust list: trust
@@ -142,9 +154,11 @@ func (r *Resolver) Verify(ctx context.Context, req Request) (Result, error) {
 		} else {
 			slot, body = &res.Report.Receipt, res.Report
 		}
-		if err := r.Signer.sign(body, slot); err != nil {
+		b, err := r.Signer.sign(body, slot)
+		if err != nil {
 			return Result{}, err
 		}
+		res.json = b
 	}
 	return res, nil
 }

@@ -365,6 +365,11 @@ func (a *API) runCtx(c *gin.Context, ctx context.Context, req resolver.Request) 
 		why = reason.Reason
 	}
 	a.verifs.WithLabelValues(kind, string(verdict), string(why)).Inc()
+	b, err := res.JSON()
+	if err != nil {
+		httpx.Fail(c, fmt.Errorf("verify %s: encode: %w", req.Kind, err))
+		return
+	}
 	c.Header(HeaderResult, string(verdict))
-	httpx.JSON(c, http.StatusOK, res)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", append(b, '\n'))
 }

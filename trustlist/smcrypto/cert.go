@@ -1,6 +1,7 @@
 package smcrypto
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"crypto/x509/pkix"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -116,7 +118,41 @@ func (c *Certificate) CheckSignatureFrom(parent *Certificate) error {
 
 // ParseCertificate parses a DER certificate: strictly with smx509 first, then with the minimal lenient
 // parser. The error is ErrMalformedCertificate (wrapping both parsers' reasons) when neither can.
+//
+// Certificates are immutable once parsed, and the same few (a province's CAs, its seal-maker and
+// signer certificates) arrive again and again inside seals and signatures, so parses are remembered
+// by their DER (a bounded cache): callers share the result and must not modify it.
 func ParseCertificate(der []byte) (*Certificate, error) {
+	certCache.RLock()
+	c, ok := certCache.m[string(der)]
+	certCache.RUnlock()
+	if ok {
+		return c, nil
+	}
+	// Parse a private copy: the parse keeps references into its input, which the caller may reuse.
+	own := bytes.Clone(der)
+	c, err := parseCertificate(own)
+	if err != nil {
+		return nil, err
+	}
+	certCache.Lock()
+	if len(certCache.m) >= certCacheMax {
+		clear(certCache.m)
+	}
+	certCache.m[string(own)] = c
+	certCache.Unlock()
+	return c, nil
+}
+
+// certCacheMax bounds the parsed-certificate cache; when full it starts again.
+const certCacheMax = 4096
+
+var certCache = struct {
+	sync.RWMutex
+	m map[string]*Certificate
+}{m: map[string]*Certificate{}}
+
+func parseCertificate(der []byte) (*Certificate, error) {
 	c, strictErr := ParseCertificateStrict(der)
 	if strictErr == nil {
 		return c, nil

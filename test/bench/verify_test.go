@@ -1,0 +1,225 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/sealhub/sealhub/internal/client"
+	"github.com/sealhub/sealhub/internal/demo/seed"
+	"github.com/sealhub/sealhub/internal/hub"
+	"github.com/sealhub/sealhub/trustlist/smcrypto"
+)
+
+// seededHub is a one-node hub holding sealhub dev's demo data: registries, CA chains, seals in
+// every state, some filed from their SES_Seal DER.
+func seededHub(tb testing.TB) (*hub.Hub, *seed.Seeded) {
+	s, err := seed.Plan(seed.Options{Seals: 300})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	admin, err := s.AdminPublicPEM()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	h, err := hub.Open(hub.Config{NodeID: "bench", DataDir: tb.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
+		Bootstrap: true, AdminKeys: []string{admin}, MaxPushAge: -1})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { h.Close(context.Background()) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.WaitReady(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if err := s.Push(ctx, client.New(h.URL())); err != nil {
+		tb.Fatal(err)
+	}
+	return h, s
+}
+
+// loadResult is what the load generator measured.
+type loadResult struct {
+	took time.Duration
+	lat  []time.Duration // per operation, sorted
+}
+
+func (r loadResult) rate(n int) float64 { return float64(n) / r.took.Seconds() }
+
+func (r loadResult) pct(p float64) time.Duration {
+	if len(r.lat) == 0 {
+		return 0
+	}
+	return r.lat[min(len(r.lat)-1, int(float64(len(r.lat))*p))]
+}
+
+// load runs n operations on `workers` goroutines and records each one's latency. The same generator
+// drives the system and its baseline, so their ratio compares like with like.
+func load(tb testing.TB, n, workers int, op func(i int) error) loadResult {
+	var next atomic.Int64
+	lat := make([]time.Duration, n)
+	var failed atomic.Value
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				t0 := time.Now()
+				if err := op(i); err != nil {
+					failed.Store(err)
+					return
+				}
+				lat[i] = time.Since(t0)
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if err, _ := failed.Load().(error); err != nil {
+		tb.Fatal(err)
+	}
+	slices.Sort(lat)
+	return loadResult{took: took, lat: lat}
+}
+
+// httpDo sends one request and drains the answer, which must be 200.
+func httpDo(hc *http.Client, method, url, ctype string, body []byte) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return err
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s %s: %d", method, url, resp.StatusCode)
+	}
+	return nil
+}
+
+// bareGin serves one constant JSON answer from a gin engine with no middleware: the baseline of an
+// HTTP lookup.
+func bareGin(tb testing.TB) string {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	body := []byte(`{"code":"37010200000001","status":"valid","index":1}` + "\n")
+	e.GET("/v1/seals/:code", func(c *gin.Context) { c.Data(http.StatusOK, "application/json; charset=utf-8", body) })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv := &http.Server{Handler: e}
+	go srv.Serve(ln)
+	tb.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String()
+}
+
+const clients = 16
+
+func httpClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients * 2, MaxConnsPerHost: clients * 2}}
+}
+
+// BenchmarkSealLookupHTTP: GET /v1/seals/{code} on a hub against a bare gin handler returning
+// constant JSON, both driven by 16 keep-alive clients over loopback.
+func BenchmarkSealLookupHTTP(b *testing.B) {
+	h, s := seededHub(b)
+	codes := s.Codes(seed.StateValid)
+	base := bareGin(b)
+	hc := httpClient()
+	hub := func(i int) error { return httpDo(hc, http.MethodGet, h.URL()+"/v1/seals/"+codes[i%len(codes)], "", nil) }
+	bare := func(i int) error { return httpDo(hc, http.MethodGet, base+"/v1/seals/"+codes[i%len(codes)], "", nil) }
+	load(b, 2000, clients, hub) // warm up connections and caches
+	load(b, 2000, clients, bare)
+	b.ResetTimer()
+	got := load(b, b.N, clients, hub)
+	ref := load(b, b.N, clients, bare)
+	b.StopTimer()
+	b.ReportMetric(got.rate(b.N), "lookups/s")
+	b.ReportMetric(ref.rate(b.N), "bare_gin/s")
+	b.ReportMetric(got.rate(b.N)/ref.rate(b.N), "ratio")
+	b.ReportMetric(float64(got.pct(0.5).Microseconds()), "p50_µs")
+	b.ReportMetric(float64(got.pct(0.99).Microseconds()), "p99_µs")
+	b.ReportMetric(float64(ref.pct(0.5).Microseconds()), "bare_p50_µs")
+	b.ReportMetric(float64(ref.pct(0.99).Microseconds()), "bare_p99_µs")
+}
+
+// BenchmarkVerifySealHTTP: POST /v1/verify/seal (a filed seal, raw DER body; the answer carries a
+// signed receipt) against raw SM2 verifications on the same cores, with the same load generator
+// (16 workers). One request costs one SM2 verification (the maker's signature; the chain's
+// certificate signatures are cached) and one SM2 signature (the receipt), so the rate the SM2
+// work allows is that of one verification plus one signature; both ratios are reported.
+func BenchmarkVerifySealHTTP(b *testing.B) {
+	h, s := seededHub(b)
+	var der []byte
+	for _, v := range s.Seals {
+		if v.DER != nil && v.State == seed.StateValid {
+			der = v.DER
+			break
+		}
+	}
+	if der == nil {
+		b.Fatal("the demo data has no valid seal filed from DER")
+	}
+	hc := httpClient()
+	url := h.URL() + "/v1/verify/seal"
+	verify := func(int) error { return httpDo(hc, http.MethodPost, url, "application/octet-stream", der) }
+	// The raw SM2 work of one request, with a key and message of the same sizes.
+	k := key(b)
+	msg := bytes.Repeat([]byte{0x5a}, 512)
+	sig, err := smcrypto.Sign(k, msg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rawVerify := func(int) error { _, err := smcrypto.Verify(&k.PublicKey, msg, sig); return err }
+	rawBoth := func(int) error {
+		if _, err := smcrypto.Verify(&k.PublicKey, msg, sig); err != nil {
+			return err
+		}
+		_, err := smcrypto.Sign(k, msg)
+		return err
+	}
+	load(b, 500, clients, verify)
+	b.ResetTimer()
+	got := load(b, b.N, clients, verify)
+	refV := load(b, b.N, clients, rawVerify)
+	refB := load(b, b.N, clients, rawBoth)
+	b.StopTimer()
+	b.ReportMetric(got.rate(b.N), "verifications/s")
+	b.ReportMetric(refV.rate(b.N), "raw_sm2_verify/s")
+	b.ReportMetric(refB.rate(b.N), "raw_sm2_verify+sign/s")
+	b.ReportMetric(got.rate(b.N)/refV.rate(b.N), "ratio_vs_verify")
+	b.ReportMetric(got.rate(b.N)/refB.rate(b.N), "ratio_vs_verify+sign")
+	b.ReportMetric(float64(got.pct(0.5).Microseconds()), "p50_µs")
+	b.ReportMetric(float64(got.pct(0.99).Microseconds()), "p99_µs")
+	b.ReportMetric(float64(refB.pct(0.5).Microseconds()), "raw_p50_µs")
+	b.ReportMetric(float64(refB.pct(0.99).Microseconds()), "raw_p99_µs")
+	_ = runtime.NumCPU
+}
