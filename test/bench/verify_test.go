@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -154,7 +153,9 @@ func BenchmarkSealLookupHTTP(b *testing.B) {
 	codes := s.Codes(seed.StateValid)
 	base := bareGin(b)
 	hc := httpClient()
-	hub := func(i int) error { return httpDo(hc, http.MethodGet, h.URL()+"/v1/seals/"+codes[i%len(codes)], "", nil) }
+	hub := func(i int) error {
+		return httpDo(hc, http.MethodGet, h.URL()+"/v1/seals/"+codes[i%len(codes)], "", nil)
+	}
 	bare := func(i int) error { return httpDo(hc, http.MethodGet, base+"/v1/seals/"+codes[i%len(codes)], "", nil) }
 	load(b, 2000, clients, hub) // warm up connections and caches
 	load(b, 2000, clients, bare)
@@ -221,5 +222,4 @@ func BenchmarkVerifySealHTTP(b *testing.B) {
 	b.ReportMetric(float64(got.pct(0.99).Microseconds()), "p99_µs")
 	b.ReportMetric(float64(refB.pct(0.5).Microseconds()), "raw_p50_µs")
 	b.ReportMetric(float64(refB.pct(0.99).Microseconds()), "raw_p99_µs")
-	_ = runtime.NumCPU
 }
