@@ -122,7 +122,7 @@ func (r *Resolver) Verify(ctx context.Context, req Request) (Result, error) {
 			return Result{}, fmt.Errorf("%w: no seal given", ErrBadRequest)
 		}
 		res.Report = v.VerifySeal(SealRequest{DER: req.DER, At: req.At})
-		oc.status(ctx, res.Report)
+		oc.statusOf(ctx, res.Report)
 		oc.finishOnline(&res.Report.Online)
 	case KindSignature:
 		if len(req.DER) == 0 {
@@ -135,7 +135,7 @@ func (r *Resolver) Verify(ctx context.Context, req Request) (Result, error) {
 			return Result{}, fmt.Errorf("%w: an SM3 digest is 32 bytes, got %d", ErrBadRequest, len(req.DataSM3))
 		}
 		res.Report = v.VerifySignature(SignatureRequest{DER: req.DER, Data: req.Data, DataSM3: req.DataSM3, At: req.At})
-		oc.status(ctx, res.Report)
+		oc.statusOf(ctx, res.Report)
 		oc.finishOnline(&res.Report.Online)
 	case KindOFD:
 		if len(req.OFD) == 0 {
@@ -171,9 +171,7 @@ func (r *Resolver) verifyOFD(ctx context.Context, v *Verifier, oc *onlineCheck, 
 	defer doc.Close()
 	out := v.VerifyOFD(doc, req.At)
 	for _, s := range out.Signatures {
-		if s.Report != nil && s.Report.Seal != nil {
-			oc.status(ctx, s.Report)
-		}
+		oc.statusOf(ctx, s.Report)
 	}
 	return out.finish()
 }

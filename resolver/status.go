@@ -112,6 +112,14 @@ func short(fp string) string {
 	return fp
 }
 
+// statusOf fills the status check of a report whose seal could be decoded; an undecodable input
+// keeps its skipped status check.
+func (oc *onlineCheck) statusOf(ctx context.Context, rep *Report) {
+	if rep != nil && rep.Seal != nil {
+		oc.status(ctx, rep)
+	}
+}
+
 // status fills the status check of a decoded report: the seal's record in the trust list (or its
 // region's answer, for a live-mode registry) at the time of the check and now. It never makes a
 // report valid that the trust list cannot vouch for: a seal without a record, a registry that cannot

@@ -102,7 +102,10 @@ func (d devSummary) printExamples(p func(string, ...any)) {
 		p("  sealhub import --server %s --key %s --registry 37 %s", d.url, key, f.Ledger)
 	}
 	if v := validDERSeal(s); v != nil {
-		p("  sealhub verify seal --roots %s --intermediates %s --makers %s %s", f.Roots, f.Intermediates, f.Makers, filepath.Join(f.Seals, v.Code+".esl"))
+		esl := filepath.Join(f.Seals, v.Code+".esl")
+		p("  curl -s --data-binary @%s -H 'Content-Type: application/octet-stream' %s/v1/verify/seal   # online, with a signed receipt", esl, d.url)
+		p("  sealhub verify seal --server %s --json %s > report.json && sealhub receipt verify report.json --server %s", d.url, esl, d.url)
+		p("  sealhub verify seal --roots %s --intermediates %s --makers %s %s   # offline", f.Roots, f.Intermediates, f.Makers, esl)
 	}
 }
 

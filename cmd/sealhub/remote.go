@@ -21,15 +21,20 @@ import (
 // the environment carries secrets only, plus the client commands' default server. Every SEALHUB_*
 // variable sealhub reads is listed here:
 //
-//	SEALHUB_SERVER  default --server of push, import, admin and status (a flag wins over it;
-//	                without either, http://127.0.0.1:8080)
+//	SEALHUB_SERVER   default --server of push, import, admin and status (a flag wins over it;
+//	                 without either, http://127.0.0.1:8080), and of verify --server and receipt
+//	                 verify (there, without either, verify works offline)
+//	SEALHUB_API_KEY  the verifier API key of verify --server and receipt verify --server
+//	SEALHUB_PEER, SEALHUB_TLS_CA, SEALHUB_TLS_CERT, SEALHUB_TLS_KEY  the operator commands'
+//	                 cluster peer and mTLS files (cluster.go)
 //
-// `sealhub server` reads no variable yet. Secrets it will need (the passphrases of the TLS keys of
-// the coming mTLS transport) will be read from SEALHUB_* variables declared here, never from the
-// config file or the command line.
+// `sealhub server` reads no variable: its settings are in its config file.
 const (
 	envServer     = "SEALHUB_SERVER"
 	defaultServer = "http://127.0.0.1:8080"
+	// envAPIKey is the default of --api-key, sent as X-API-Key: a secret, so it comes from the
+	// environment rather than the command line.
+	envAPIKey = "SEALHUB_API_KEY"
 )
 
 // Exit codes of the commands that talk to a hub: 0 done, 1 the hub refused (a 4xx answer: rejected

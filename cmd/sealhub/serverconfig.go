@@ -18,6 +18,7 @@ import (
 	"github.com/sealhub/sealhub/federation"
 	"github.com/sealhub/sealhub/federation/transport"
 	"github.com/sealhub/sealhub/internal/hub"
+	"github.com/sealhub/sealhub/resolver/httpapi"
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
 )
 
@@ -53,8 +54,23 @@ type serverConfig struct {
 	LogLevel   string           `json:"log_level"`    // debug, info, warn, error
 	LogFormat  string           `json:"log_format"`   // json or text
 	Raft       serverRaftConfig `json:"raft"`
+	// API guards the verifier routes: API keys, per-client rate limits, request limits.
+	API serverAPIConfig `json:"api"`
 
 	dir string // directory of the config file, for relative paths
+}
+
+// serverAPIConfig is the verifier API's guard. With no keys the API is open; with keys every
+// verifier route wants one (X-API-Key or Authorization: Bearer). `sealhub apikey NAME` makes a key
+// and prints its entry.
+type serverAPIConfig struct {
+	Keys             []httpapi.APIKey  `json:"keys"`
+	RateLimit        httpapi.RateLimit `json:"rate_limit"`         // per client (key, or address without keys); per_second 0: none
+	MaxRequestBytes  int64             `json:"max_request_bytes"`  // default 8 MiB
+	MaxDocumentBytes int64             `json:"max_document_bytes"` // OFD and multipart uploads; default 64 MiB
+	MaxBatch         int               `json:"max_batch"`          // codes per seals:batchGet; default 1000
+	RequestTimeout   string            `json:"request_timeout"`    // one verification; default 10s
+	MaxDocuments     int               `json:"max_documents"`      // OFD verifications at once; default 2 × CPUs
 }
 
 // serverTLSConfig names the cluster CA bundle and this node's certificate and key (`sealhub tls init`).
@@ -273,8 +289,23 @@ func (c *serverConfig) hubConfig() (hub.Config, error) {
 	if c.StaleReads != "" && c.StaleReads != hub.StaleRefuse && c.StaleReads != hub.StaleFlag {
 		bad("stale_reads %q: want refuse or flag", c.StaleReads)
 	}
+	api := c.API
+	if api.MaxRequestBytes < 0 || api.MaxDocumentBytes < 0 || api.MaxBatch < 0 || api.MaxDocuments < 0 {
+		bad("api: max_request_bytes, max_document_bytes, max_batch and max_documents must not be negative (0 keeps the default)")
+	}
+	if api.RateLimit.PerSecond < 0 || api.RateLimit.Burst < 0 {
+		bad("api.rate_limit: per_second and burst must not be negative")
+	}
+	for i, k := range api.Keys {
+		if len(k.SM3) != 64 || strings.Trim(k.SM3, "0123456789abcdef") != "" || k.Name == "" {
+			bad("api.keys[%d]: want {\"name\": \"…\", \"sm3\": \"64 lower-case hex digits\"} (sealhub apikey NAME prints one)", i)
+		}
+	}
 	a := c.Autopilot
 	hc := hub.Config{
+		APIKeys: api.Keys, RateLimit: api.RateLimit,
+		Limits: httpapi.Limits{MaxRequestBytes: api.MaxRequestBytes, MaxDocumentBytes: api.MaxDocumentBytes, MaxBatch: api.MaxBatch,
+			RequestTimeout: dur("api.request_timeout", api.RequestTimeout, true), MaxDocuments: api.MaxDocuments},
 		NodeID: c.NodeID, DataDir: c.path(c.DataDir), RaftAddr: c.RaftAddr, AdvertiseAddr: c.RaftAdvertiseAddr, HTTPAddr: c.HTTPAddr,
 		Bootstrap: c.Bootstrap, Join: c.Join, JoinAttempts: c.JoinAttempts, TLS: tlsConf, AdminKeys: keys, MaxPushAge: maxAge, Raft: rc,
 		MaxStale: dur("max_stale", c.MaxStale, true), StaleReads: c.StaleReads, ReadTimeout: dur("read_timeout", c.ReadTimeout, true),

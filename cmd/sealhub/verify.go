@@ -20,18 +20,27 @@ type verifyFlags struct {
 	json                 bool
 	strictAnchors        bool
 	makerAtSigningTime   bool
+	online               onlineFlags // --server and its companions (verify_server.go)
 }
 
 func (e *env) verifyCommand() *cobra.Command {
 	f := &verifyFlags{}
 	cmd := &cobra.Command{
 		Use:   "verify seal|signature|ofd FILE",
-		Short: "Verify a seal, a seal signature or a signed OFD document offline",
+		Short: "Verify a seal, a seal signature or a signed OFD document, offline or with a hub",
 		Long: `Verify offline, against the CA certificates given with --roots (trust anchors) and
 --intermediates (PEM or DER files, or directories of them). Without a trust list the seal's status
 (停用/注销/无效) is not checked, and the report says so.
 
-Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
+With --server (or $SEALHUB_SERVER, unless an offline-only flag such as --roots is given), ask the
+hub's verification API instead: the hub checks against its trust list, adds the seal's status at the
+checked time and now, and signs the report with a receipt (回执). A signature's original (--data)
+never leaves this machine: only its SM3 is sent. --json prints the hub's answer byte for byte, so
+` + "`sealhub receipt verify`" + ` can check it later. The API key, if the hub wants one, comes from
+--api-key or $SEALHUB_API_KEY.
+
+Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error (the hub refused the request
+or could not be reached).`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringSliceVar(&f.roots, "roots", nil, "trust anchors: a directory or file of PEM/DER CA certificates (repeatable)")
@@ -41,12 +50,16 @@ Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
 	pf.BoolVar(&f.json, "json", false, "print the report as JSON")
 	pf.BoolVar(&f.strictAnchors, "strict-anchor-key-usage", false, "refuse trust anchors whose key usage lacks keyCertSign")
 	pf.BoolVar(&f.makerAtSigningTime, "maker-at-signing-time", false, "judge the maker certificate at the signing time only (no createDate allowance)")
+	f.online.add(pf)
 
 	sig := &cobra.Command{
 		Use:   "signature FILE",
 		Short: "Verify an SES_Signature (电子签章), with --data the signed original",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if online, err := e.verifyOnline(c, f, func(o *onlineVerify) error { return o.signature(args[0], f.data) }); online {
+				return err
+			}
 			v, at, der, err := f.verifierAndInput(args[0])
 			if err != nil {
 				return err
@@ -66,6 +79,9 @@ Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
 		Short: "Verify an SES_Seal (电子印章)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if online, err := e.verifyOnline(c, f, func(o *onlineVerify) error { return o.seal(args[0]) }); online {
+				return err
+			}
 			v, at, der, err := f.verifierAndInput(args[0])
 			if err != nil {
 				return err
@@ -78,6 +94,9 @@ Exit codes: 0 valid, 1 invalid, 2 indeterminate, 3 usage or I/O error.`,
 		Short: "Verify every signature of a signed OFD document",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
+			if online, err := e.verifyOnline(c, f, func(o *onlineVerify) error { return o.ofd(args[0]) }); online {
+				return err
+			}
 			v, at, err := f.verifier()
 			if err != nil {
 				return err
@@ -111,13 +130,9 @@ func (f *verifyFlags) verifierAndInput(path string) (*resolver.Verifier, time.Ti
 }
 
 func (f *verifyFlags) verifier() (*resolver.Verifier, time.Time, error) {
-	var at time.Time
-	if f.at != "" {
-		t, err := time.Parse(time.RFC3339, f.at)
-		if err != nil {
-			return nil, at, usageError("--at %q: want RFC 3339, e.g. 2024-05-01T08:00:00+08:00", f.at)
-		}
-		at = t
+	at, err := f.atTime()
+	if err != nil {
+		return nil, at, err
 	}
 	roots, err := smcrypto.LoadPool(f.roots...)
 	if err != nil {
@@ -142,6 +157,18 @@ func (f *verifyFlags) verifier() (*resolver.Verifier, time.Time, error) {
 	}, at, nil
 }
 
+// atTime is --at, or zero.
+func (f *verifyFlags) atTime() (time.Time, error) {
+	if f.at == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, f.at)
+	if err != nil {
+		return t, usageError("--at %q: want RFC 3339, e.g. 2024-05-01T08:00:00+08:00", f.at)
+	}
+	return t, nil
+}
+
 // maxInput bounds what verify reads of a seal or signature file.
 const maxInput = 64 << 20
 
@@ -161,7 +188,7 @@ func readInput(path string) ([]byte, error) {
 	return b, nil
 }
 
-func resultExit(r resolver.Result) error {
+func resultExit(r resolver.Verdict) error {
 	switch r {
 	case resolver.Valid:
 		return nil
