@@ -65,6 +65,7 @@ const (
 	ReasonSealMismatch             Reason = "SEAL_MISMATCH"
 	ReasonStatusHistoryUnavailable Reason = "STATUS_HISTORY_UNAVAILABLE"
 	ReasonTimestampInvalid         Reason = "TIMESTAMP_INVALID"
+	ReasonTimestampUnverified      Reason = "TIMESTAMP_UNVERIFIED"
 )
 
 // ReasonInfo documents one code.
@@ -115,7 +116,8 @@ var Reasons = []ReasonInfo{
 	{ReasonLimitExceeded, Indeterminate, "a size or count limit stopped a check before it could finish"},
 	{ReasonSealMismatch, Invalid, "the seal presented is not the one its registry filed under its code (different SM3 or maker certificate)"},
 	{ReasonStatusHistoryUnavailable, Indeterminate, "a live-mode region reports only the current status, which took effect after the time of the check"},
-	{ReasonTimestampInvalid, Invalid, "the signature's timeStamp (GB/T 20520) does not verify, or its TSA certificate does not chain to a trust anchor at its time"},
+	{ReasonTimestampInvalid, Invalid, "the signature's timeStamp (GB/T 20520) is malformed, does not cover the signature value, is not signed by its TSA certificate, or that certificate is not a TSA's or had expired"},
+	{ReasonTimestampUnverified, Indeterminate, "the signature's timeStamp could not be checked: its TSA's CA is not held, or it uses an algorithm other than SM2/SM3"},
 }
 
 // Info returns the documented entry of a code.

@@ -83,7 +83,7 @@ func (out *OFDReport) finish() *OFDReport {
 }
 
 func (v *Verifier) verifyOFDSignature(sr *ofd.SignatureReport, at time.Time) *OFDSignature {
-	s := &OFDSignature{ID: sr.Signature.ID, Type: sr.Signature.Type, SignaturePath: sr.Signature.Path, Kind: string(sr.Kind)}
+	s := &OFDSignature{ID: sr.Signature.ID, Type: sr.Signature.Type, SignaturePath: sr.Signature.Path, Kind: string(sr.Kind), References: []ReferenceResult{}}
 	for _, rc := range sr.References {
 		s.References = append(s.References, ReferenceResult{File: rc.FileRef, Result: string(rc.Status), Detail: rc.Detail})
 	}

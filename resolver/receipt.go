@@ -147,6 +147,16 @@ func VerifyReceipt(report []byte) (*Receipt, error) {
 	if id := smcrypto.KeyID(pub); id != rc.KeyID {
 		return nil, fmt.Errorf("%w: key_id %q is not the id of the receipt's public key (%s)", ErrReceiptInvalid, rc.KeyID, id)
 	}
+	// The signature is the one member outside the signed text: hold it to the one encoding the hub
+	// writes, so a receipt has one text.
+	sigRaw, ok := members["signature"]
+	if !ok {
+		return &rc, fmt.Errorf("%w: the receipt has no signature", ErrReceiptInvalid)
+	}
+	var sigText string
+	if err := jsonv2.Unmarshal(sigRaw, &sigText); err != nil || base64.StdEncoding.EncodeToString(rc.Signature) != sigText {
+		return nil, fmt.Errorf("%w: receipt signature is not canonical base64", ErrReceiptMalforms)
+	}
 	delete(members, "signature")
 	if top["receipt"], err = jsonv2.Marshal(members); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrReceiptMalforms, err)

@@ -42,9 +42,10 @@ func undetermined(code Reason, detail string) Check {
 	return Check{Result: Undetermined, Detail: detail, Code: code}
 }
 
-// Checks are the eight checks of every report, always all present.
+// Checks are the nine checks of every report, always all present.
 type Checks struct {
 	Signature     Check `json:"signature"`      // the signer's signature over TBS_Sign
+	Timestamp     Check `json:"timestamp"`      // the signature's GB/T 20520 timeStamp, when it has one
 	SealSignature Check `json:"seal_signature"` // the maker's signature over the seal
 	SignerInSeal  Check `json:"signer_in_seal"` // the signer's certificate is listed in the seal
 	MakerChain    Check `json:"maker_chain"`    // maker certificate → trust anchor
@@ -56,7 +57,7 @@ type Checks struct {
 
 // ordered lists the checks in the order that decides the reason of a report.
 func (c *Checks) ordered() []*Check {
-	return []*Check{&c.Signature, &c.SignerInSeal, &c.SealSignature, &c.MakerChain, &c.SignerChain, &c.SealValidity, &c.DataHash, &c.Status}
+	return []*Check{&c.Signature, &c.Timestamp, &c.SignerInSeal, &c.SealSignature, &c.MakerChain, &c.SignerChain, &c.SealValidity, &c.DataHash, &c.Status}
 }
 
 // SealInfo describes the seal in a report.
@@ -100,7 +101,8 @@ type Report struct {
 	Maker  *CertInfo `json:"maker,omitempty"`
 	Signer *CertInfo `json:"signer,omitempty"`
 
-	// SigningTime is timeInfo, the time the signer's software claims (SigningTimeSource "claimed").
+	// SigningTime is the verified timestamp's time (SigningTimeSource "timestamp") when the signature
+	// carries one that verifies, else timeInfo, the time the signer's software claims ("claimed").
 	SigningTime       *time.Time `json:"signing_time"`
 	SigningTimeSource string     `json:"signing_time_source,omitempty"`
 	// CheckedAt is the time every validity check used: the signing time, or the time asked for;

@@ -111,8 +111,18 @@ func (v *Verifier) verifyParsedSignature(sig *ses.Signature, req SignatureReques
 		t = t.UTC()
 		r.SigningTime, r.SigningTimeSource = &t, "claimed"
 	}
-	if len(sig.TimeStamp) > 0 {
-		r.Warnings = append(r.Warnings, "the signature carries a timeStamp; it is not verified yet, so timeInfo is used as the claimed signing time")
+	if len(sig.TimeStamp) == 0 {
+		r.Checks.Timestamp = skipped("the signature carries no timeStamp: the signing time is the signer's claim (timeInfo)")
+	} else {
+		var genTime time.Time
+		r.Checks.Timestamp, genTime = v.checkTimestamp(r, sig)
+		if r.Checks.Timestamp.Result == Passed {
+			if r.SigningTime != nil && r.SigningTime.Sub(genTime).Abs() > futureSkew {
+				r.Warnings = append(r.Warnings, fmt.Sprintf("timeInfo (%s) differs from the timestamp's time (%s); the timestamp is used",
+					r.SigningTime.Format(time.RFC3339), genTime.Format(time.RFC3339)))
+			}
+			r.SigningTime, r.SigningTimeSource = &genTime, "timestamp"
+		}
 	}
 	at, haveTime := req.At, !req.At.IsZero()
 	if !haveTime && r.SigningTime != nil {
@@ -258,6 +268,7 @@ type roleReasons struct{ expired, notYet, invalid, unknown Reason }
 
 var (
 	makerReasons  = roleReasons{ReasonMakerCertExpired, ReasonMakerCertNotYetValid, ReasonMakerChainInvalid, ReasonMakerCAUnknown}
+	tsaReasons    = roleReasons{ReasonTimestampInvalid, ReasonTimestampInvalid, ReasonTimestampInvalid, ReasonTimestampUnverified}
 	signerReasons = roleReasons{ReasonSignerCertExpired, ReasonSignerCertNotYetValid, ReasonSignerChainInvalid, ReasonSignerCAUnknown}
 )
 

@@ -27,7 +27,7 @@ func exampleArgs(extra ...string) []string {
 	return append([]string{"--roots", filepath.Join(exampleDir, "roots"), "--intermediates", filepath.Join(exampleDir, "intermediates")}, extra...)
 }
 
-var checkKeys = []string{"signature", "seal_signature", "signer_in_seal", "maker_chain", "signer_chain", "seal_validity", "data_hash", "status"}
+var checkKeys = []string{"signature", "timestamp", "seal_signature", "signer_in_seal", "maker_chain", "signer_chain", "seal_validity", "data_hash", "status"}
 
 // assertReportShape checks the JSON contract of one report.
 func assertReportShape(t *testing.T, rep map[string]any) {

@@ -55,7 +55,7 @@ func writeReportText(w io.Writer, r *resolver.Report, name, indent string) {
 		name string
 		c    resolver.Check
 	}{
-		{"signature", r.Checks.Signature}, {"signer_in_seal", r.Checks.SignerInSeal}, {"seal_signature", r.Checks.SealSignature},
+		{"signature", r.Checks.Signature}, {"timestamp", r.Checks.Timestamp}, {"signer_in_seal", r.Checks.SignerInSeal}, {"seal_signature", r.Checks.SealSignature},
 		{"maker_chain", r.Checks.MakerChain}, {"signer_chain", r.Checks.SignerChain}, {"seal_validity", r.Checks.SealValidity},
 		{"data_hash", r.Checks.DataHash}, {"status", r.Checks.Status},
 	}

@@ -68,6 +68,11 @@ type CertSpec struct {
 	NotAfter  time.Time
 	IsCA      bool
 	KeyUsage  smx509.KeyUsage // zero: a sensible default for CA or leaf
+	// ExtKeyUsage lists extended key usages (e.g. ExtKeyUsageTimeStamping for a TSA); none when empty.
+	ExtKeyUsage []smx509.ExtKeyUsage
+	// ExtraExtensions are added as given; as in crypto/x509, one here replaces the extension the
+	// template would make (a critical extendedKeyUsage for a TSA, say).
+	ExtraExtensions []pkix.Extension
 }
 
 // PKI is root → intermediate → {maker, signer}. Times are fixed at construction (Epoch), never read
@@ -179,6 +184,8 @@ func (p *PKI) IssueWithKey(parent *Authority, s CertSpec, key *sm2.PrivateKey) (
 		KeyUsage:              ku,
 		BasicConstraintsValid: true,
 		IsCA:                  s.IsCA,
+		ExtKeyUsage:           s.ExtKeyUsage,
+		ExtraExtensions:       s.ExtraExtensions,
 	}
 	issuerCert, signer := tmpl, any(key)
 	if parent != nil {

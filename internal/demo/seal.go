@@ -81,6 +81,9 @@ type SignSpec struct {
 	// BadSignature makes the signer sign other bytes.
 	BadSignature bool
 	Raw64        bool
+	// TimeStamp, when set, stamps the signature value; the token becomes the timeStamp field
+	// (resolver/tsp/tsptest makes such functions).
+	TimeStamp ses.TimeStampFunc
 }
 
 // Sign makes a V4/V5 SES_Signature (the version follows the seal).
@@ -107,6 +110,7 @@ func (p *PKI) Sign(s SignSpec) ([]byte, error) {
 	}
 	return ses.EncodeSignature(ses.SignatureTemplate{
 		Seal: s.Seal, TimeInfo: s.TimeInfo, DataHash: hash, PropertyInfo: s.PropertyInfo, SignerCert: s.Signer.DER,
+		TimeStamp: s.TimeStamp,
 	}, signer(s.Signer, s.BadSignature, s.Raw64))
 }
 

@@ -288,7 +288,7 @@ func (h *Hub) serveHTTP() error {
 	// Writes go to the leader; reads, the verification POSTs among them, are answered here under
 	// the consistency rules.
 	in.Register(engine.Group("/v1", h.routeByMethod))
-	api.Register(engine.Group("/v1", h.consistency))
+	api.Register(engine.Group("/v1"), h.consistency)
 	h.Engine = engine
 	addr := h.cfg.HTTPAddr
 	if addr == "" {

@@ -61,6 +61,9 @@ func (a *API) batchGet(c *gin.Context) {
 	case len(b.Codes) > a.limits.MaxBatch:
 		httpx.Fail(c, httpx.Errorf(400, "CODES_INVALID", "codes: %d codes; at most %d per request", len(b.Codes), a.limits.MaxBatch))
 		return
+	case b.At != nil && !timeInRange(*b.At):
+		httpx.Fail(c, httpx.Errorf(400, codeTimeInvalid, "at is not a time from year 1 to 9999 (UTC)"))
+		return
 	case b.At != nil && !at.IsZero() && !b.At.Equal(at):
 		httpx.Fail(c, httpx.Errorf(400, codeTimeInvalid, "at is given twice (query and body) with different times"))
 		return
@@ -82,7 +85,7 @@ func (a *API) batchGet(c *gin.Context) {
 	for i, code := range b.Codes {
 		r := BatchResult{Code: code}
 		if v, ok := st.Seal(code); ok {
-			view := v.StatusAt(at)
+			view, _ := v.StatusAsOf(at, st.Index())
 			r.Found, r.Seal, r.Status = true, v, &view
 		}
 		out.Results[i] = r

@@ -151,31 +151,34 @@ func (g *guard) allow(who string) bool {
 	return cl.lim.AllowN(now, 1)
 }
 
-// sweep drops clients idle long enough for their bucket to be full again (they lose nothing), and, if
-// that frees too little, the older half.
+// sweep drops clients idle long enough for their bucket to be full again (they lose nothing); if
+// that frees too little (a flood of distinct clients), those seen in the older half of the span
+// since the oldest; and if all were seen at once, arbitrary ones, down to 90% of the bound. Dropped
+// clients start again with a full bucket.
 func (g *guard) sweep(now time.Time) {
 	full := time.Duration(float64(g.rate.Burst)/g.rate.PerSecond*float64(time.Second)) + time.Second
+	oldest := now
 	for k, cl := range g.clients {
 		if now.Sub(cl.seen) > full {
 			delete(g.clients, k)
+		} else if cl.seen.Before(oldest) {
+			oldest = cl.seen
 		}
 	}
-	if len(g.clients) < maxClients*9/10 {
+	target := maxClients * 9 / 10
+	if len(g.clients) < target {
 		return
 	}
-	var cut time.Time
-	n := 0
-	for _, cl := range g.clients {
-		if n == 0 || cl.seen.Before(cut) {
-			cut = cl.seen
-		}
-		n++
-	}
-	// Coarse: drop everything not seen in the last half of the span since the oldest.
-	mid := cut.Add(now.Sub(cut) / 2)
+	mid := oldest.Add(now.Sub(oldest) / 2)
 	for k, cl := range g.clients {
 		if cl.seen.Before(mid) {
 			delete(g.clients, k)
 		}
+	}
+	for k := range g.clients {
+		if len(g.clients) < target {
+			break
+		}
+		delete(g.clients, k)
 	}
 }

@@ -112,10 +112,12 @@ func New(cfg Config) (*API, error) {
 	return a, nil
 }
 
-// Register mounts the routes on g (the /v1 group); every route passes the API-key and rate-limit
-// guard. GET /v1/openapi.json (ServeOpenAPI) is mounted by the caller, outside it.
-func (a *API) Register(g gin.IRouter) {
-	r := g.Group("", a.guard.handle)
+// Register mounts the routes on g (the /v1 group). Every route passes the API-key and rate-limit
+// guard first, then the handlers given in after (the node's read-consistency rules), so a request
+// without a valid key costs nothing more. GET /v1/openapi.json (ServeOpenAPI) is mounted by the
+// caller, outside the guard.
+func (a *API) Register(g gin.IRouter, after ...gin.HandlerFunc) {
+	r := g.Group("", append([]gin.HandlerFunc{a.guard.handle}, after...)...)
 	r.GET("/seals/:code", a.getSeal)
 	r.POST("/seals\\:batchGet", httpx.LimitBody(a.limits.MaxRequestBytes), a.batchGet)
 	if a.cfg.Resolver != nil {
@@ -141,14 +143,12 @@ func (a *API) getSeal(c *gin.Context) {
 		httpx.Fail(c, httpx.Errorf(400, "SEAL_CODE_INVALID", "a seal code is 1-64 characters"))
 		return
 	}
-	at := a.cfg.Now().UTC()
-	if q := c.Query("at"); q != "" {
-		t, err := time.Parse(time.RFC3339Nano, q)
-		if err != nil {
-			httpx.Fail(c, httpx.Errorf(400, "TIME_INVALID", "at=%q is not an RFC 3339 time", q))
-			return
-		}
-		at = t.UTC()
+	at, ok := atParam(c)
+	if !ok {
+		return
+	}
+	if at.IsZero() {
+		at = a.cfg.Now().UTC()
 	}
 	st := trustlist.StateFor(c.Request.Context(), a.cfg.State)
 	v, ok := st.Seal(code)

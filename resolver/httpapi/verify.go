@@ -56,11 +56,18 @@ func atParam(c *gin.Context) (time.Time, bool) {
 		return time.Time{}, true
 	}
 	t, err := time.Parse(time.RFC3339Nano, q)
-	if err != nil {
-		httpx.Fail(c, httpx.Errorf(400, codeTimeInvalid, "at=%q is not an RFC 3339 time such as 2025-03-01T09:30:00+08:00", q))
+	if err != nil || !timeInRange(t) {
+		httpx.Fail(c, httpx.Errorf(400, codeTimeInvalid, "at=%q is not an RFC 3339 time from year 1 to 9999 (UTC) such as 2025-03-01T09:30:00+08:00", q))
 		return time.Time{}, false
 	}
 	return t.UTC(), true
+}
+
+// timeInRange: RFC 3339 has four-digit years, so a time whose UTC year leaves 1-9999 cannot be
+// answered.
+func timeInRange(t time.Time) bool {
+	y := t.UTC().Year()
+	return y >= 1 && y <= 9999
 }
 
 // mediaType is the request's media type, lower-cased, without parameters ("" when absent).
@@ -154,6 +161,7 @@ func (a *API) verifySignature(c *gin.Context) {
 				"a JSON body is limited to %d bytes; send a large original as multipart/form-data, or its SM3 as data_sm3", a.limits.MaxRequestBytes))
 			return
 		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, a.limits.MaxRequestBytes)
 		body, err := httpx.ReadBody(c)
 		if err != nil {
 			httpx.Fail(c, err)
@@ -226,6 +234,9 @@ func (a *API) readSignatureParts(c *gin.Context, boundary string, req *resolver.
 				return err
 			}
 		case "data":
+			if req.DataSM3 != nil {
+				return httpx.Errorf(400, codeBodyInvalid, "send the part data or data_sm3, not both")
+			}
 			h := sm3.New()
 			if _, err := io.Copy(h, p); err != nil {
 				return partErr(err)

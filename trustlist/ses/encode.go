@@ -98,6 +98,10 @@ func EncodeSeal(t SealTemplate, sign SignFunc) ([]byte, error) {
 	return out.Bytes()
 }
 
+// TimeStampFunc returns a GB/T 20520 TimeStampToken over signature, the signature value just made.
+// The token can only be asked for once the signature exists, hence a function, not bytes.
+type TimeStampFunc func(signature []byte) ([]byte, error)
+
 // SignatureTemplate is what EncodeSignature writes. The version follows the embedded seal (4 or 5).
 type SignatureTemplate struct {
 	Seal         []byte // a DER SES_Seal, embedded byte for byte
@@ -106,6 +110,9 @@ type SignatureTemplate struct {
 	PropertyInfo string
 	ExtDatas     []ExtData // written as [0] EXPLICIT
 	SignerCert   []byte    // DER
+	// TimeStamp, when set, is asked for a token over the signature value; the token is written as
+	// timeStamp, [0] EXPLICIT BIT STRING (as ofdrw writes it).
+	TimeStamp TimeStampFunc
 }
 
 // EncodeSignature writes a V4/V5 SES_Signature and has sign make the signature over DER(TBS_Sign).
@@ -138,12 +145,23 @@ func EncodeSignature(t SignatureTemplate, sign SignFunc) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ses: signer signature: %w", err)
 	}
+	var token []byte
+	if t.TimeStamp != nil {
+		if token, err = t.TimeStamp(sig); err != nil {
+			return nil, fmt.Errorf("ses: timestamp: %w", err)
+		}
+	}
 	var out cryptobyte.Builder
 	out.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddBytes(tbs)
 		b.AddASN1OctetString(t.SignerCert)
 		b.AddASN1ObjectIdentifier(smcrypto.OIDSM2WithSM3)
 		b.AddASN1BitString(sig)
+		if len(token) > 0 {
+			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(ts *cryptobyte.Builder) {
+				ts.AddASN1BitString(token)
+			})
+		}
 	})
 	return out.Bytes()
 }
