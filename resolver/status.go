@@ -281,7 +281,7 @@ func (oc *onlineCheck) regionStatus(ctx context.Context, rep *Report, reg *trust
 		unavailable(fmt.Sprintf("registry %s (%s), live mode: %v", reg.ID, reg.Name, err))
 		return
 	}
-	ans, err := src.Status(ctx, code)
+	ans, err := askRegion(ctx, src, code)
 	oc.mu.Lock()
 	oc.asked = true
 	if err == nil {
@@ -331,6 +331,26 @@ func (oc *onlineCheck) regionStatus(ctx context.Context, rep *Report, reg *trust
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("registry %s does not say since when seal %s has been %s; taken as in force at %s", reg.ID, code, ans.Status, at.Format(time.RFC3339)))
 	}
 	rep.Checks.Status = statusCheck(rep.StatusAtSigning, &trustlist.Seal{Code: code, Registry: reg.ID})
+}
+
+// askRegion asks a source, but never past the request's deadline: a source that ignores its
+// context is left to finish on its own, and the answer is REGION_UNAVAILABLE in time.
+func askRegion(ctx context.Context, src adapters.Source, code string) (adapters.Report, error) {
+	type answer struct {
+		r   adapters.Report
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		r, err := src.Status(ctx, code)
+		ch <- answer{r, err}
+	}()
+	select {
+	case a := <-ch:
+		return a.r, a.err
+	case <-ctx.Done():
+		return adapters.Report{}, fmt.Errorf("%w: no answer within the request's deadline: %v", adapters.ErrUnavailable, ctx.Err())
+	}
 }
 
 func isNumericCode(code string) bool {

@@ -313,6 +313,9 @@ func (v *Verifier) chainCheck(c *smcrypto.Certificate, at time.Time, rr roleReas
 		return undetermined(ReasonAlgorithmUnsupported, ce.Error())
 	case smcrypto.ReasonUnknownAuthority:
 		if v.Roots.Len() == 0 {
+			if v.online != nil {
+				return undetermined(rr.unknown, "the trust list holds no root CA: "+ce.Error())
+			}
 			return undetermined(rr.unknown, "no trust anchors given (--roots): "+ce.Error())
 		}
 		return undetermined(rr.unknown, ce.Error())
