@@ -31,11 +31,11 @@ func TestTimestampedSignatures(t *testing.T) {
 		at     time.Time
 	}{
 		"verified: the timestamp's time is the signing time": {tsa.StampFunc(tsptest.Spec{GenTime: stamped}), resolver.Valid, resolver.ReasonOK, resolver.Passed, "timestamp", stamped},
-		"token over other data":                               {tsa.StampFunc(tsptest.Spec{GenTime: stamped, Imprint: make([]byte, 32)}), resolver.Invalid, resolver.ReasonTimestampInvalid, resolver.Failed, "claimed", claimed},
-		"tampered TSTInfo":                                    {tsa.StampFunc(tsptest.Spec{GenTime: stamped, TamperTSTInfo: true}), resolver.Invalid, resolver.ReasonTimestampInvalid, resolver.Failed, "claimed", claimed},
-		"TSA certificate without timeStamping":                {notTSA.StampFunc(tsptest.Spec{GenTime: stamped}), resolver.Invalid, resolver.ReasonTimestampInvalid, resolver.Failed, "claimed", claimed},
-		"TSA whose CA is not held":                            {foreignTSA.StampFunc(tsptest.Spec{GenTime: stamped}), resolver.Indeterminate, resolver.ReasonTimestampUnverified, resolver.Undetermined, "claimed", claimed},
-		"TSA certificate expired at genTime":                  {tsa.StampFunc(tsptest.Spec{GenTime: epoch.AddDate(6, 0, 0)}), resolver.Invalid, resolver.ReasonTimestampInvalid, resolver.Failed, "claimed", claimed},
+		"token over other data":                              {tsa.StampFunc(tsptest.Spec{GenTime: stamped, Imprint: make([]byte, 32)}), resolver.Invalid, resolver.ReasonTimestampInvalid, resolver.Failed, "claimed", claimed},
+		"tampered TSTInfo":                                   {tsa.StampFunc(tsptest.Spec{GenTime: stamped, TamperTSTInfo: true}), resolver.Invalid, resolver.ReasonTimestampInvalid, resolver.Failed, "claimed", claimed},
+		"TSA certificate without timeStamping":               {notTSA.StampFunc(tsptest.Spec{GenTime: stamped}), resolver.Invalid, resolver.ReasonTimestampInvalid, resolver.Failed, "claimed", claimed},
+		"TSA whose CA is not held":                           {foreignTSA.StampFunc(tsptest.Spec{GenTime: stamped}), resolver.Indeterminate, resolver.ReasonTimestampUnverified, resolver.Undetermined, "claimed", claimed},
+		"TSA certificate expired at genTime":                 {tsa.StampFunc(tsptest.Spec{GenTime: epoch.AddDate(6, 0, 0)}), resolver.Invalid, resolver.ReasonTimestampInvalid, resolver.Failed, "claimed", claimed},
 	} {
 		t.Run(name, func(t *testing.T) {
 			der := must[[]byte](t)(p.Sign(sm2ca.SignSpec{Data: data, TimeInfo: claimed, TimeStamp: c.stamp}))
