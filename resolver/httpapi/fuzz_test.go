@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/sealhub/sealhub/resolver/httpapi"
+	"github.com/sealhub/sealhub/trustlist"
 )
 
 // The fuzz targets drive the whole engine (guard, body limits, parsers, resolver, error rendering)
@@ -141,6 +143,57 @@ func FuzzBatchGet(f *testing.F) {
 			if r.Found != (r.Seal != nil) || r.Found != (r.Status != nil) || (r.Found && r.Seal.Code != r.Code) {
 				t.Fatalf("result %+v", r)
 			}
+		}
+	})
+}
+
+func FuzzGetSeal(f *testing.F) {
+	fx := newFixture(f)
+	h := fx.server(f, limits(fuzzLimits))
+	for _, s := range []struct{ code, at, asOf string }{
+		{sealCode, "", ""},
+		{metaCode, "2024-07-01T08:00:00+08:00", ""},
+		{revoked, "", fmt.Sprint(fx.filed)},
+		{revoked, "2030-01-01T00:00:00Z", "1"},
+		{revoked, "0000-01-01T00:00:00+01:00", "-1"},
+		{sealOther, "", ""},
+		{strings.Repeat("9", 65), "", ""},
+		{"37\xff", "", ""},
+		{"", "", ""},
+	} {
+		f.Add(s.code, s.at, s.asOf)
+	}
+	f.Fuzz(func(t *testing.T, code, at, asOf string) {
+		q := url.Values{}
+		if at != "" {
+			q.Set("at", at)
+		}
+		if asOf != "" {
+			q.Set("as_of_index", asOf)
+		}
+		path := "/v1/seals/" + url.PathEscape(code)
+		if len(q) > 0 {
+			path += "?" + q.Encode()
+		}
+		rec := req{method: http.MethodGet, path: path}.send(h)
+		switch {
+		case rec.Code == http.StatusOK:
+		case rec.Code >= 300 && rec.Code < 400 && rec.Header().Get("Location") != "":
+			return // gin's trailing-slash and path-cleaning redirects (codes such as "a/" or "..")
+		default:
+			checkError(t, rec)
+			return
+		}
+		var b struct {
+			Code   string               `json:"code"`
+			Status trustlist.StatusView `json:"status"`
+			Index  uint64               `json:"index"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil {
+			t.Fatalf("200 with %q: %v", rec.Body.String(), err)
+		}
+		if b.Code != code || b.Index != fx.st.Index() || b.Status.Status == "" {
+			t.Fatalf("asked for %q, got %+v", code, b)
 		}
 	})
 }

@@ -151,11 +151,6 @@ func (a *API) getSeal(c *gin.Context) {
 		at = a.cfg.Now().UTC()
 	}
 	st := trustlist.StateFor(c.Request.Context(), a.cfg.State)
-	v, ok := st.Seal(code)
-	if !ok {
-		httpx.Fail(c, httpx.Errorf(404, "SEAL_NOT_FOUND", "the hub holds no seal %q", code))
-		return
-	}
 	asOf := st.Index()
 	if q := c.Query("as_of_index"); q != "" {
 		k, err := strconv.ParseUint(q, 10, 64)
@@ -164,6 +159,11 @@ func (a *API) getSeal(c *gin.Context) {
 			return
 		}
 		asOf = min(k, asOf)
+	}
+	v, ok := st.Seal(code)
+	if !ok {
+		httpx.Fail(c, httpx.Errorf(404, "SEAL_NOT_FOUND", "the hub holds no seal %q", code))
+		return
 	}
 	view, known := v.StatusAsOf(at, asOf)
 	if !known {
