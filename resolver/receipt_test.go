@@ -7,10 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/emmansun/gmsm/sm2"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/sealhub/sealhub/resolver"
@@ -30,6 +33,7 @@ func (s stateSource) State() *trustlist.State { return s.st }
 // receiptFixture is a demo PKI and a receipt-signing resolver over an empty trust list.
 type receiptFixture struct {
 	pki    *sm2ca.PKI
+	key    *sm2.PrivateKey
 	signer *resolver.Signer
 	r      *resolver.Resolver
 }
@@ -46,7 +50,7 @@ func newReceiptFixture(tb testing.TB) *receiptFixture {
 	}
 	clock := func() time.Time { return receiptNow }
 	s := resolver.NewSigner("n1", key, clock)
-	return &receiptFixture{pki: p, signer: s, r: &resolver.Resolver{Trust: stateSource{trustlist.New()}, Signer: s, Now: clock}}
+	return &receiptFixture{pki: p, key: key, signer: s, r: &resolver.Resolver{Trust: stateSource{trustlist.New()}, Signer: s, Now: clock}}
 }
 
 // report verifies req and returns the answer's JSON as encoding/json writes it.
@@ -355,6 +359,182 @@ func TestVerifyReceiptRejects(t *testing.T) {
 	}
 }
 
+// TestVerifyReceiptBatchMembers: the batch member of a lone report's receipt (index 0 of 1, no
+// path) is checked like the rest: any other value fails.
+func TestVerifyReceiptBatchMembers(t *testing.T) {
+	f := newReceiptFixture(t)
+	report := f.sealReport(t)
+	_, rc := receiptMembers(t, report)
+	if string(rc["batch"]) != `{"index":0,"size":1,"path":[]}` {
+		t.Fatalf("a lone report's batch: %s", rc["batch"])
+	}
+	h := strings.Repeat("ab", 32)
+	cases := map[string]struct {
+		batch string // "" removes the member
+		want  error
+	}{
+		"removed":           {"", resolver.ErrReceiptInvalid},
+		"null":              {`null`, resolver.ErrReceiptInvalid},
+		"index 1":           {`{"index":1,"size":1,"path":[]}`, resolver.ErrReceiptMalforms},
+		"index -1":          {`{"index":-1,"size":1,"path":[]}`, resolver.ErrReceiptMalforms},
+		"size 0":            {`{"index":0,"size":0,"path":[]}`, resolver.ErrReceiptMalforms},
+		"size 2, no path":   {`{"index":0,"size":2,"path":[]}`, resolver.ErrReceiptMalforms},
+		"size 2 with path":  {`{"index":0,"size":2,"path":["` + h + `"]}`, resolver.ErrReceiptInvalid},
+		"size too large":    {`{"index":0,"size":1000000,"path":[]}`, resolver.ErrReceiptMalforms},
+		"size huge":         {`{"index":0,"size":9223372036854775807,"path":[]}`, resolver.ErrReceiptMalforms},
+		"size overflows":    {`{"index":0,"size":9223372036854775808,"path":[]}`, resolver.ErrReceiptMalforms},
+		"a path of one":     {`{"index":0,"size":1,"path":["` + h + `"]}`, resolver.ErrReceiptMalforms},
+		"a long path":       {`{"index":0,"size":1,"path":[` + strings.Repeat(`"`+h+`",`, 40) + `"` + h + `"]}`, resolver.ErrReceiptMalforms},
+		"path not hex":      {`{"index":0,"size":2,"path":["` + strings.Repeat("zz", 32) + `"]}`, resolver.ErrReceiptMalforms},
+		"path upper case":   {`{"index":0,"size":2,"path":["` + strings.ToUpper(h) + `"]}`, resolver.ErrReceiptMalforms},
+		"path short":        {`{"index":0,"size":2,"path":["` + h[:62] + `"]}`, resolver.ErrReceiptMalforms},
+		"path null":         {`{"index":0,"size":1,"path":null}`, nil},
+		"index a string":    {`{"index":"0","size":1,"path":[]}`, resolver.ErrReceiptMalforms},
+		"index a fraction":  {`{"index":0.5,"size":1,"path":[]}`, resolver.ErrReceiptMalforms},
+		"unknown member":    {`{"index":0,"size":1,"path":[],"root":"` + h + `"}`, resolver.ErrReceiptMalforms},
+		"an array":          {`[0,1]`, resolver.ErrReceiptMalforms},
+		"members reordered": {`{"size":1,"path":[],"index":0}`, nil},
+	}
+	dup := bytes.Replace(report, []byte(`"batch":{"index":0,`), []byte(`"batch":{"index":0,"index":0,`), 1)
+	if _, err := resolver.VerifyReceipt(dup); !errors.Is(err, resolver.ErrReceiptMalforms) || bytes.Equal(dup, report) {
+		t.Errorf("a duplicate batch member: VerifyReceipt = %v", err)
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			top, rc := receiptMembers(t, report)
+			if tc.batch == "" {
+				delete(rc, "batch")
+			} else {
+				rc["batch"] = jsontext.Value(tc.batch)
+			}
+			_, err := resolver.VerifyReceipt(withReceipt(t, top, rc))
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("VerifyReceipt = %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("VerifyReceipt = %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestVerifyReceiptBatches: reports answered at once share one signature; each verifies alone,
+// and none verifies with another position in its batch, another report's path, or another size.
+func TestVerifyReceiptBatches(t *testing.T) {
+	f := newReceiptFixture(t)
+	der := must[[]byte](t)(f.pki.Seal(sm2ca.SealSpec{}))
+	type signed struct {
+		report []byte
+		rc     *resolver.Receipt
+	}
+	var batches map[string][]signed // by signature
+	for round := 0; round < 20 && len(batches) == 0; round++ {
+		const n = 48
+		// The signer's clock is read as a report starts being signed: holding every report there
+		// until all have arrived makes their signatures overlap.
+		var mu sync.Mutex
+		arrived, all := 0, make(chan struct{})
+		gate := func() time.Time {
+			mu.Lock()
+			if arrived++; arrived == n {
+				close(all)
+			}
+			mu.Unlock()
+			<-all
+			return receiptNow
+		}
+		r := &resolver.Resolver{Trust: f.r.Trust, Signer: resolver.NewSigner("n1", f.key, gate), Now: f.r.Now}
+		out := make([][]byte, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				res, err := r.Verify(context.Background(), resolver.Request{Kind: resolver.KindSeal, DER: der, At: day(i + 2)})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				out[i] = must[[]byte](t)(res.JSON())
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
+		}
+		bySig := map[string][]signed{}
+		for i, b := range out {
+			rc, err := resolver.VerifyReceipt(b)
+			if err != nil {
+				t.Fatalf("report %d: %v", i, err)
+			}
+			bySig[string(rc.Signature)] = append(bySig[string(rc.Signature)], signed{b, rc})
+		}
+		for sig, reports := range bySig {
+			if len(reports) < 2 {
+				continue
+			}
+			if batches == nil {
+				batches = map[string][]signed{}
+			}
+			batches[sig] = reports
+		}
+	}
+	if len(batches) == 0 {
+		t.Skip("no two reports were signed together in 20 rounds")
+	}
+	setBatch := func(report []byte, b resolver.ReceiptBatch) []byte {
+		top, rc := receiptMembers(t, report)
+		rc["batch"] = must[[]byte](t)(json.Marshal(b))
+		return withReceipt(t, top, rc)
+	}
+	for _, reports := range batches {
+		size := reports[0].rc.Batch.Size
+		seen := map[int]bool{}
+		for _, s := range reports {
+			b := *s.rc.Batch
+			if b.Size != size || seen[b.Index] || b.Index >= size {
+				t.Fatalf("batch: %+v (size %d, indexes seen %v)", b, size, seen)
+			}
+			seen[b.Index] = true
+			for j := range size {
+				if j == b.Index {
+					continue
+				}
+				moved := b
+				moved.Index = j
+				if _, err := resolver.VerifyReceipt(setBatch(s.report, moved)); err == nil {
+					t.Errorf("index %d of %d also verifies as index %d", b.Index, size, j)
+				}
+			}
+			for _, d := range []int{-1, 1} {
+				resized := b
+				resized.Size += d
+				if _, err := resolver.VerifyReceipt(setBatch(s.report, resized)); err == nil {
+					t.Errorf("index %d of %d also verifies in a batch of %d", b.Index, size, resized.Size)
+				}
+			}
+			for _, o := range reports {
+				if o.rc.Batch.Index == b.Index {
+					continue
+				}
+				if _, err := resolver.VerifyReceipt(setBatch(s.report, *o.rc.Batch)); err == nil {
+					t.Errorf("report %d verifies with the batch member of report %d", b.Index, o.rc.Batch.Index)
+				}
+			}
+			for k := range b.Path {
+				changed := b
+				changed.Path = slices.Clone(b.Path)
+				changed.Path[k] = strings.Repeat("0", 64)
+				if _, err := resolver.VerifyReceipt(setBatch(s.report, changed)); err == nil {
+					t.Errorf("index %d of %d verifies with path[%d] changed", b.Index, size, k)
+				}
+			}
+		}
+	}
+}
+
 // reportValue is the report as a JSON value without its receipt signature: what the receipt signs,
 // decoded independently of VerifyReceipt (numbers as float64, as JCS compares them). ok is false
 // when the report is not a JSON object with a receipt object.
@@ -387,7 +567,8 @@ func FuzzVerifyReceipt(f *testing.F) {
 		indent(f, report, "", "  "),
 		fx.report(f, resolver.Request{Kind: resolver.KindOFD, OFD: doc}),
 		[]byte(`{"receipt":null}`),
-		[]byte(`{"receipt":{"node":"n1","key_id":"0011223344556677","public_key":"BA==","alg":"SM2-SM3-JCS","signed_at":"2025-03-01T08:00:00Z","signature":"MAA="}}`),
+		[]byte(`{"receipt":{"node":"n1","key_id":"0011223344556677","public_key":"BA==","alg":"` + resolver.ReceiptAlgorithm +
+			`","signed_at":"2025-03-01T08:00:00Z","batch":{"index":1,"size":2,"path":["` + strings.Repeat("0", 64) + `"]},"signature":"MAA="}}`),
 		[]byte(`[]`), []byte(``),
 	} {
 		f.Add(seed, uint(len(seed)/2), byte(1))

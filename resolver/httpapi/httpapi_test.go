@@ -1013,3 +1013,33 @@ func TestGetSealParamsBeforeLookup(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyConcurrently: answers given at once (whose receipts may share a signature) each carry a
+// receipt that verifies on its own.
+func TestVerifyConcurrently(t *testing.T) {
+	fx := newFixture(t)
+	h := fx.server(t, nil)
+	const n = 32
+	recs := make([]*httptest.ResponseRecorder, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			at := url.QueryEscape(time.Date(2024, 2, 1+i%28, 0, 0, 0, 0, time.UTC).Format(time.RFC3339))
+			switch i % 3 {
+			case 0:
+				recs[i] = req{path: "/v1/verify/seal?at=" + at, body: fx.sealDER}.send(h)
+			case 1:
+				recs[i] = req{path: "/v1/verify/signature?at=" + at, contentType: "application/json",
+					body: jsonBody(t, map[string][]byte{"signature": fx.signature, "data": signedData})}.send(h)
+			default:
+				recs[i] = req{path: "/v1/verify/ofd?at=" + at, contentType: "application/ofd", body: fx.doc}.send(h)
+			}
+		})
+	}
+	wg.Wait()
+	for i, rec := range recs {
+		if _, bad := answer(rec); bad != "" {
+			t.Errorf("request %d: %s", i, bad)
+		}
+	}
+}

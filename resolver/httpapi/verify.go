@@ -361,6 +361,10 @@ func (a *API) runCtx(c *gin.Context, ctx context.Context, req resolver.Request) 
 	case errors.Is(err, resolver.ErrBadRequest):
 		httpx.Fail(c, httpx.Errorf(400, codeBodyInvalid, "%v", err))
 		return
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads this answer, and it is no server error.
+		httpx.Fail(c, httpx.Errorf(499, "CANCELLED", "the client closed the request"))
+		return
 	case errors.Is(err, context.DeadlineExceeded):
 		httpx.Fail(c, httpx.Errorf(http.StatusGatewayTimeout, codeTimeout, "the verification did not finish within %s", a.limits.RequestTimeout))
 		return
