@@ -72,10 +72,11 @@ func newGuard(keys []APIKey, rl RateLimit, now func() time.Time) (*guard, error)
 		if err != nil || len(d) != 32 {
 			return nil, fmt.Errorf("api key %d (%q): sm3 must be 64 hex digits (sealhub apikey prints it)", i+1, k.Name)
 		}
-		if k.Name == "" || seen[k.Name] || seen["sm3:"+k.SM3] {
+		sum := "sm3:" + hex.EncodeToString(d)
+		if k.Name == "" || seen[k.Name] || seen[sum] {
 			return nil, fmt.Errorf("api key %d: every key needs a distinct name and a distinct key", i+1)
 		}
-		seen[k.Name], seen["sm3:"+k.SM3] = true, true
+		seen[k.Name], seen[sum] = true, true
 		g.keys = append(g.keys, [32]byte(d))
 		g.name = append(g.name, k.Name)
 	}

@@ -97,6 +97,8 @@ func TestGuardConfig(t *testing.T) {
 		"sm3 the key itself":   {keys: []APIKey{{Name: "a", SM3: "alice-key"}}},
 		"no name":              {keys: []APIKey{{SM3: good}}},
 		"duplicate names":      {keys: []APIKey{{Name: "a", SM3: good}, {Name: "a", SM3: HashAPIKey("other")}}},
+		"one key twice":        {keys: []APIKey{{Name: "a", SM3: good}, {Name: "b", SM3: good}}},
+		"one key, other case":  {keys: []APIKey{{Name: "a", SM3: good}, {Name: "b", SM3: strings.ToUpper(good)}}},
 		"per_second negative":  {rate: RateLimit{PerSecond: -1}},
 		"burst negative":       {rate: RateLimit{PerSecond: 1, Burst: -1}},
 		"burst negative alone": {rate: RateLimit{Burst: -1}},
@@ -115,7 +117,6 @@ func TestGuardConfig(t *testing.T) {
 	}{
 		"no keys, no limit":      {},
 		"keys in either case":    {keys: testKeys},
-		"one key twice":          {keys: []APIKey{{Name: "a", SM3: good}, {Name: "b", SM3: good}}},
 		"burst given":            {rate: RateLimit{PerSecond: 2, Burst: 5}, wantBurst: 5},
 		"burst from the rate":    {rate: RateLimit{PerSecond: 2.5}, wantBurst: 3},
 		"burst at least one":     {rate: RateLimit{PerSecond: 0.2}, wantBurst: 1},
