@@ -33,15 +33,12 @@ type BatchResult struct {
 
 // batchGet looks up to MaxBatch seals in one state: every answer reflects the same index.
 func (a *API) batchGet(c *gin.Context) {
-	at, ok := atParam(c)
+	at, mt, _, ok := postParams(c)
 	if !ok {
 		return
 	}
-	if mt, _, err := mediaType(c); err != nil || (mt != "application/json" && mt != "") {
-		if err == nil {
-			err = unsupported(mt, `application/json {"codes": [...]}`)
-		}
-		httpx.Fail(c, err)
+	if mt != "application/json" && mt != "" {
+		httpx.Fail(c, unsupported(mt, `application/json {"codes": [...]}`))
 		return
 	}
 	body, err := httpx.ReadBody(c)

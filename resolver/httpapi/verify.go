@@ -70,6 +70,20 @@ func timeInRange(t time.Time) bool {
 	return y >= 1 && y <= 9999
 }
 
+// postParams reads what every POST route starts with: ?at= and the body's media type. It answers
+// the request itself when either is malformed (ok false).
+func postParams(c *gin.Context) (at time.Time, mt string, params map[string]string, ok bool) {
+	if at, ok = atParam(c); !ok {
+		return
+	}
+	mt, params, err := mediaType(c)
+	if err != nil {
+		httpx.Fail(c, err)
+		return at, "", nil, false
+	}
+	return at, mt, params, true
+}
+
 // mediaType is the request's media type, lower-cased, without parameters ("" when absent).
 func mediaType(c *gin.Context) (string, map[string]string, error) {
 	ct := c.GetHeader("Content-Type")
@@ -107,13 +121,8 @@ type signatureBody struct {
 }
 
 func (a *API) verifySeal(c *gin.Context) {
-	at, ok := atParam(c)
+	at, mt, _, ok := postParams(c)
 	if !ok {
-		return
-	}
-	mt, _, err := mediaType(c)
-	if err != nil {
-		httpx.Fail(c, err)
 		return
 	}
 	body, err := httpx.ReadBody(c)
@@ -144,13 +153,8 @@ func (a *API) verifySeal(c *gin.Context) {
 }
 
 func (a *API) verifySignature(c *gin.Context) {
-	at, ok := atParam(c)
+	at, mt, params, ok := postParams(c)
 	if !ok {
-		return
-	}
-	mt, params, err := mediaType(c)
-	if err != nil {
-		httpx.Fail(c, err)
 		return
 	}
 	req := resolver.Request{Kind: resolver.KindSignature, At: at}
@@ -278,13 +282,8 @@ func partErr(err error) error {
 }
 
 func (a *API) verifyOFD(c *gin.Context) {
-	at, ok := atParam(c)
+	at, mt, params, ok := postParams(c)
 	if !ok {
-		return
-	}
-	mt, params, err := mediaType(c)
-	if err != nil {
-		httpx.Fail(c, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), a.limits.RequestTimeout)
@@ -300,6 +299,7 @@ func (a *API) verifyOFD(c *gin.Context) {
 		return
 	}
 	var doc []byte
+	var err error
 	switch mt {
 	case "application/ofd", "application/zip", "application/octet-stream", "":
 		if doc, err = httpx.ReadBody(c); err != nil {

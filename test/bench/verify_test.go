@@ -49,6 +49,17 @@ func seededHub(tb testing.TB) (*hub.Hub, *seed.Seeded) {
 	return h, s
 }
 
+// validFiledSeal is the DER of a demo seal filed from its SES_Seal and valid now.
+func validFiledSeal(tb testing.TB, s *seed.Seeded) []byte {
+	for _, v := range s.Seals {
+		if v.DER != nil && v.State == seed.StateValid {
+			return v.DER
+		}
+	}
+	tb.Fatal("the demo data has no valid seal filed from DER")
+	return nil
+}
+
 // loadResult is what the load generator measured.
 type loadResult struct {
 	took time.Duration
@@ -180,16 +191,7 @@ func BenchmarkSealLookupHTTP(b *testing.B) {
 // work allows is that of one verification plus one signature; both ratios are reported.
 func BenchmarkVerifySealHTTP(b *testing.B) {
 	h, s := seededHub(b)
-	var der []byte
-	for _, v := range s.Seals {
-		if v.DER != nil && v.State == seed.StateValid {
-			der = v.DER
-			break
-		}
-	}
-	if der == nil {
-		b.Fatal("the demo data has no valid seal filed from DER")
-	}
+	der := validFiledSeal(b, s)
 	hc := httpClient()
 	url := h.URL() + "/v1/verify/seal"
 	verify := func(int) error { return httpDo(hc, http.MethodPost, url, "application/octet-stream", der) }
@@ -231,13 +233,7 @@ func BenchmarkVerifySealHTTP(b *testing.B) {
 // (canonical JSON, SM3 leaf, one SM2 signature: on one goroutine nothing shares it) and without.
 func BenchmarkVerifySealEngine(b *testing.B) {
 	h, s := seededHub(b)
-	var der []byte
-	for _, v := range s.Seals {
-		if v.DER != nil && v.State == seed.StateValid {
-			der = v.DER
-			break
-		}
-	}
+	der := validFiledSeal(b, s)
 	req := resolver.Request{Kind: resolver.KindSeal, DER: der}
 	ctx := context.Background()
 	k := key(b)
