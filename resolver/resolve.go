@@ -67,14 +67,6 @@ func (r Result) Verdict() Verdict {
 	return Indeterminate
 }
 
-// Online is the online part of the answer.
-func (r Result) Online() *Online {
-	if r.Document != nil {
-		return &r.Document.Online
-	}
-	return &r.Report.Online
-}
-
 // MarshalJSON writes the report.
 func (r Result) MarshalJSON() ([]byte, error) {
 	if r.json != nil {

@@ -167,8 +167,7 @@ func (oc *onlineCheck) status(ctx context.Context, rep *Report) {
 			msg += ", and its maker certificate is not registered by any registry"
 		}
 		rep.Checks.Status = undetermined(ReasonSealUnknown, msg)
-		rep.StatusAtSigning = &StatusInfo{Status: StatusUnknown, At: at, Source: SourceNone, Detail: msg}
-		rep.StatusNow = &StatusInfo{Status: StatusUnknown, At: now, Source: SourceNone, Detail: msg}
+		unknownStatus(rep, SourceNone, "", at, now, msg)
 		return
 	}
 	info := func(t time.Time) *StatusInfo {
@@ -269,8 +268,7 @@ func (oc *onlineCheck) regionStatus(ctx context.Context, rep *Report, reg *trust
 	code := rep.Seal.Code
 	unavailable := func(detail string) {
 		rep.Checks.Status = undetermined(ReasonRegionUnavailable, detail)
-		rep.StatusAtSigning = &StatusInfo{Status: StatusUnknown, At: at, Source: SourceRegion, Registry: reg.ID, Detail: detail}
-		rep.StatusNow = &StatusInfo{Status: StatusUnknown, At: now, Source: SourceRegion, Registry: reg.ID, Detail: detail}
+		unknownStatus(rep, SourceRegion, reg.ID, at, now, detail)
 	}
 	if oc.r.Regions == nil {
 		unavailable(fmt.Sprintf("registry %s (%s) answers seal status through its own service (live mode), and this node has no adapter for it", reg.ID, reg.Name))
@@ -292,8 +290,7 @@ func (oc *onlineCheck) regionStatus(ctx context.Context, rep *Report, reg *trust
 	case errors.Is(err, adapters.ErrNotFound):
 		msg := fmt.Sprintf("registry %s (%s) answers that it knows no seal %s", reg.ID, reg.Name, code)
 		rep.Checks.Status = undetermined(ReasonSealUnknown, msg)
-		rep.StatusAtSigning = &StatusInfo{Status: StatusUnknown, At: at, Source: SourceRegion, Registry: reg.ID, Detail: msg}
-		rep.StatusNow = &StatusInfo{Status: StatusUnknown, At: now, Source: SourceRegion, Registry: reg.ID, Detail: msg}
+		unknownStatus(rep, SourceRegion, reg.ID, at, now, msg)
 		return
 	case err != nil:
 		unavailable(fmt.Sprintf("registry %s (%s) did not answer: %v", reg.ID, reg.Name, err))
@@ -356,6 +353,12 @@ func askRegion(ctx context.Context, src adapters.Source, code string) (adapters.
 func isNumericCode(code string) bool {
 	c, err := sealcode.Parse(code)
 	return err == nil && c.IsNumeric()
+}
+
+// unknownStatus reports that nobody could say the seal's status, at the time of the check or now.
+func unknownStatus(rep *Report, source, registry string, at, now time.Time, why string) {
+	rep.StatusAtSigning = &StatusInfo{Status: StatusUnknown, At: at, Source: source, Registry: registry, Detail: why}
+	rep.StatusNow = &StatusInfo{Status: StatusUnknown, At: now, Source: source, Registry: registry, Detail: why}
 }
 
 func timePtr(t time.Time) *time.Time { t = t.UTC(); return &t }
