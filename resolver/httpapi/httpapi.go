@@ -10,8 +10,10 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -84,11 +86,12 @@ func (l Limits) withDefaults() Limits {
 
 // API serves the routes.
 type API struct {
-	cfg    Config
-	limits Limits
-	guard  *guard
-	docs   chan struct{} // OFD verification slots
-	verifs *prometheus.CounterVec
+	cfg      Config
+	sealJSON sealCache
+	limits   Limits
+	guard    *guard
+	docs     chan struct{} // OFD verification slots
+	verifs   *prometheus.CounterVec
 }
 
 // New makes the API.
@@ -171,9 +174,57 @@ func (a *API) getSeal(c *gin.Context) {
 		return
 	}
 	if asOf != st.Index() {
-		v = filtered(v, asOf)
+		httpx.JSON(c, 200, SealResponse{Seal: filtered(v, asOf), Status: view, Index: st.Index()})
+		return
 	}
-	httpx.JSON(c, 200, SealResponse{Seal: v, Status: view, Index: st.Index()})
+	b, err := a.sealJSON.response(v, view, st.Index())
+	if err != nil {
+		httpx.Fail(c, fmt.Errorf("encode seal %s: %w", code, err))
+		return
+	}
+	httpx.JSONBytes(c, 200, b)
+}
+
+// sealCache keeps the JSON of recently answered seal records. A *trustlist.Seal never changes (a
+// status change makes a new one), so its encoding can be kept and only the status and index
+// encoded per answer: the record is most of a lookup's work.
+type sealCache struct {
+	mu sync.Mutex
+	m  map[*trustlist.Seal][]byte
+}
+
+// sealCacheMax bounds the cache; when full it starts again.
+const sealCacheMax = 1 << 16
+
+// response is SealResponse{v, view, index} encoded as httpx.JSON would.
+func (sc *sealCache) response(v *trustlist.Seal, view trustlist.StatusView, index uint64) ([]byte, error) {
+	sc.mu.Lock()
+	rec, ok := sc.m[v]
+	sc.mu.Unlock()
+	if !ok {
+		var err error
+		if rec, err = httpx.Marshal(v); err != nil {
+			return nil, err
+		}
+		sc.mu.Lock()
+		if sc.m == nil || len(sc.m) >= sealCacheMax {
+			sc.m = map[*trustlist.Seal][]byte{}
+		}
+		sc.m[v] = rec
+		sc.mu.Unlock()
+	}
+	status, err := httpx.Marshal(view)
+	if err != nil {
+		return nil, err
+	}
+	// The record's members, then status and index: the order of SealResponse's fields.
+	out := make([]byte, 0, len(rec)+len(status)+40)
+	out = append(out, rec[:len(rec)-1]...)
+	out = append(out, `,"status":`...)
+	out = append(out, status...)
+	out = append(out, `,"index":`...)
+	out = strconv.AppendUint(out, index, 10)
+	return append(out, '}'), nil
 }
 
 // filtered is the seal with only the events recorded at or before index k.
