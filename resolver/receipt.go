@@ -15,6 +15,7 @@ import (
 	"github.com/emmansun/gmsm/sm3"
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
 )
 
@@ -130,15 +131,10 @@ func (s *Signer) sign(v any, slot **Receipt) ([]byte, error) {
 }
 
 // marshalReport is json.Marshal without HTML escaping: a report's text (seal names such as "R&D")
-// reads as is, and one character has one encoding.
+// reads as is, and one character has one encoding. It runs the JSON v2 engine in encoding/json's
+// mode, which writes the same bytes faster.
 func marshalReport(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+	return jsonv2.Marshal(v, jsonv1.DefaultOptionsV1(), jsontext.EscapeForHTML(false))
 }
 
 // Receipt errors.

@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -35,6 +36,15 @@ func TestSignSplicesLikeMarshal(t *testing.T) {
 		want, err := marshalReport(c.v)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var std bytes.Buffer
+		enc := json.NewEncoder(&std)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(c.v); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(want, bytes.TrimSuffix(std.Bytes(), []byte("\n"))) {
+			t.Fatalf("%s: marshalReport differs from encoding/json:\n%s\n%s", name, want, std.Bytes())
 		}
 		if !bytes.Equal(got, want) {
 			t.Fatalf("%s: spliced\n%s\nmarshalled\n%s", name, got, want)
