@@ -72,11 +72,12 @@ func (b *batcher) signBatch(batch []*job) {
 	for i, o := range batch {
 		leaves[i] = o.leaf
 	}
-	sig, err := b.sign(batchMessage(merkleRoot(leaves), len(leaves)))
+	tree := newMerkleTree(leaves)
+	sig, err := b.sign(batchMessage(tree.root(0, len(leaves)), len(leaves)))
 	for i, o := range batch {
 		o.sig, o.err, o.index, o.size = sig, err, i, len(batch)
 		o.path = []string{}
-		for _, h := range auditPath(i, leaves) {
+		for _, h := range tree.path(i, 0, len(leaves)) {
 			o.path = append(o.path, hex.EncodeToString(h[:]))
 		}
 	}

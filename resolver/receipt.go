@@ -249,25 +249,42 @@ func nodeHash(l, r [32]byte) [32]byte {
 	return sm3.Sum(b[:])
 }
 
-// merkleRoot and auditPath follow RFC 6962 §2.1: the tree splits at the largest power of two
-// smaller than its size.
-func merkleRoot(leaves [][32]byte) [32]byte {
-	if len(leaves) == 1 {
-		return leaves[0]
-	}
-	k := split(len(leaves))
-	return nodeHash(merkleRoot(leaves[:k]), merkleRoot(leaves[k:]))
+// merkleTree computes RFC 6962 roots and audit paths over one batch's leaves (§2.1: a tree splits at
+// the largest power of two smaller than its size). Subtree roots are remembered, so the paths of a
+// whole batch cost O(n) hashes, not O(n²).
+type merkleTree struct {
+	leaves [][32]byte
+	memo   map[[2]int][32]byte
 }
 
-func auditPath(m int, leaves [][32]byte) [][32]byte {
-	if len(leaves) <= 1 {
+func newMerkleTree(leaves [][32]byte) *merkleTree {
+	return &merkleTree{leaves: leaves, memo: map[[2]int][32]byte{}}
+}
+
+// root is the root of leaves[lo:hi].
+func (t *merkleTree) root(lo, hi int) [32]byte {
+	if hi-lo == 1 {
+		return t.leaves[lo]
+	}
+	if h, ok := t.memo[[2]int{lo, hi}]; ok {
+		return h
+	}
+	k := lo + split(hi-lo)
+	h := nodeHash(t.root(lo, k), t.root(k, hi))
+	t.memo[[2]int{lo, hi}] = h
+	return h
+}
+
+// path is the audit path of leaf m within leaves[lo:hi], leaf to root.
+func (t *merkleTree) path(m, lo, hi int) [][32]byte {
+	if hi-lo <= 1 {
 		return nil
 	}
-	k := split(len(leaves))
+	k := lo + split(hi-lo)
 	if m < k {
-		return append(auditPath(m, leaves[:k]), merkleRoot(leaves[k:]))
+		return append(t.path(m, lo, k), t.root(k, hi))
 	}
-	return append(auditPath(m-k, leaves[k:]), merkleRoot(leaves[:k]))
+	return append(t.path(m, k, hi), t.root(lo, k))
 }
 
 func split(n int) int {

@@ -66,9 +66,10 @@ func TestMerklePaths(t *testing.T) {
 		for i := range leaves {
 			leaves[i] = sm3.Sum([]byte(fmt.Sprint(n, i)))
 		}
-		root := merkleRoot(leaves)
+		tree := newMerkleTree(leaves)
+		root := tree.root(0, n)
 		for i := range leaves {
-			p := auditPath(i, leaves)
+			p := tree.path(i, 0, n)
 			if got, ok := rootFromPath(leaves[i], i, n, p); !ok || got != root {
 				t.Fatalf("size %d index %d: path does not lead to the root", n, i)
 			}
