@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -30,7 +31,10 @@ type Request struct {
 	DER     []byte // the SES_Seal or SES_Signature
 	Data    []byte // signature: the signed original …
 	DataSM3 []byte // … or its SM3
-	OFD     []byte // ofd: the document
+	OFD     []byte // ofd: the document …
+	// … or, for a large one, where to read it (OFD nil).
+	OFDReader io.ReaderAt
+	OFDSize   int64
 	// At overrides the time of the checks: by default a signature is judged at its signing time and a
 	// seal at the time of the request.
 	At time.Time
@@ -130,7 +134,7 @@ func (r *Resolver) Verify(ctx context.Context, req Request) (Result, error) {
 		oc.statusOf(ctx, res.Report)
 		oc.finishOnline(&res.Report.Online)
 	case KindOFD:
-		if len(req.OFD) == 0 {
+		if len(req.OFD) == 0 && (req.OFDReader == nil || req.OFDSize <= 0) {
 			return Result{}, fmt.Errorf("%w: no document given", ErrBadRequest)
 		}
 		res.Document = r.verifyOFD(ctx, v, oc, req)
@@ -156,7 +160,11 @@ func (r *Resolver) Verify(ctx context.Context, req Request) (Result, error) {
 }
 
 func (r *Resolver) verifyOFD(ctx context.Context, v *Verifier, oc *onlineCheck, req Request) *OFDReport {
-	doc, err := ofd.OpenWithOptions(bytes.NewReader(req.OFD), int64(len(req.OFD)), r.OFDLimits)
+	ra, size := req.OFDReader, req.OFDSize
+	if req.OFD != nil {
+		ra, size = bytes.NewReader(req.OFD), int64(len(req.OFD))
+	}
+	doc, err := ofd.OpenWithOptions(ra, size, r.OFDLimits)
 	if err != nil {
 		return &OFDReport{Result: Invalid, Reason: ReasonFormatInvalid, Message: err.Error(), Signatures: []*OFDSignature{}}
 	}

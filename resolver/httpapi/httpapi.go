@@ -44,6 +44,8 @@ type Config struct {
 	Rate    RateLimit
 	Now     func() time.Time // nil: time.Now
 	Metrics prometheus.Registerer
+	// TempDir holds uploaded documents larger than 1 MiB while they are verified ("": the system's).
+	TempDir string
 }
 
 // Limits bound what one request may ask. Zero values take the defaults.
@@ -53,7 +55,7 @@ type Limits struct {
 	MaxBatch         int           // codes per seals:batchGet (default 1,000)
 	RequestTimeout   time.Duration // one verification (default 10 s)
 	// MaxDocuments bounds OFD verifications running at once (default 2 × GOMAXPROCS); more wait
-	// up to the request timeout, then get 503 BUSY.
+	// up to the request timeout, then get 503 BUSY. Uploads are read before a slot is taken.
 	MaxDocuments int
 }
 

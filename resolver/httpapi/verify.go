@@ -286,9 +286,29 @@ func (a *API) verifyOFD(c *gin.Context) {
 	if !ok {
 		return
 	}
+	// Read the upload first (large ones spool to disk), then wait for a verification slot: a slow
+	// uploader holds no slot, and the slots bound the verifications running, not the uploads.
+	var doc *spooled
+	var err error
+	switch mt {
+	case "application/ofd", "application/zip", "application/octet-stream", "":
+		doc, err = spool(c.Request.Body, a.limits.MaxDocumentBytes, a.cfg.TempDir)
+	case "multipart/form-data":
+		doc, err = a.readDocumentPart(c, params["boundary"])
+	default:
+		err = unsupported(mt, "application/ofd (the document as the body) or multipart/form-data with a part \"file\"")
+	}
+	if err != nil {
+		httpx.Fail(c, err)
+		return
+	}
+	defer doc.Close()
+	if doc.size == 0 {
+		httpx.Fail(c, httpx.Errorf(400, codeBodyInvalid, "no document: send the OFD file as the body"))
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), a.limits.RequestTimeout)
 	defer cancel()
-	// Hold a slot before reading: a document may be large, and the slots bound the memory too.
 	select {
 	case a.docs <- struct{}{}:
 		defer func() { <-a.docs }()
@@ -298,48 +318,31 @@ func (a *API) verifyOFD(c *gin.Context) {
 		httpx.Fail(c, e)
 		return
 	}
-	var doc []byte
-	var err error
-	switch mt {
-	case "application/ofd", "application/zip", "application/octet-stream", "":
-		if doc, err = httpx.ReadBody(c); err != nil {
-			httpx.Fail(c, err)
-			return
-		}
-	case "multipart/form-data":
-		if doc, err = a.readDocumentPart(c, params["boundary"]); err != nil {
-			httpx.Fail(c, err)
-			return
-		}
-	default:
-		httpx.Fail(c, unsupported(mt, "application/ofd (the document as the body) or multipart/form-data with a part \"file\""))
-		return
-	}
-	if len(doc) == 0 {
-		httpx.Fail(c, httpx.Errorf(400, codeBodyInvalid, "no document: send the OFD file as the body"))
-		return
-	}
-	a.runCtx(c, ctx, resolver.Request{Kind: resolver.KindOFD, OFD: doc, At: at})
+	a.runCtx(c, ctx, resolver.Request{Kind: resolver.KindOFD, OFDReader: doc.readerAt(), OFDSize: doc.size, At: at})
 }
 
-func (a *API) readDocumentPart(c *gin.Context, boundary string) ([]byte, error) {
+func (a *API) readDocumentPart(c *gin.Context, boundary string) (*spooled, error) {
 	if boundary == "" {
 		return nil, httpx.Errorf(400, codeBodyInvalid, "multipart/form-data without a boundary")
 	}
 	mr := multipart.NewReader(c.Request.Body, boundary)
-	var doc []byte
+	var doc *spooled
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err == nil && (p.FormName() != "file" || doc != nil) {
+			err = httpx.Errorf(400, codeBodyInvalid, "want exactly one part, \"file\", got %q", p.FormName())
+		} else if err != nil {
+			err = partErr(err)
+		} else {
+			doc, err = spool(p, a.limits.MaxDocumentBytes, a.cfg.TempDir)
+		}
 		if err != nil {
-			return nil, partErr(err)
-		}
-		if p.FormName() != "file" || doc != nil {
-			return nil, httpx.Errorf(400, codeBodyInvalid, "want exactly one part, \"file\", got %q", p.FormName())
-		}
-		if doc, err = readPart(p, a.limits.MaxDocumentBytes); err != nil {
+			if doc != nil {
+				doc.Close()
+			}
 			return nil, err
 		}
 	}
