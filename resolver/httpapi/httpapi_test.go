@@ -735,6 +735,7 @@ func TestVerifyOFDTooLarge(t *testing.T) {
 		})
 	}
 }
+
 // TestSlowUploadHoldsNoSlot: a document still being uploaded holds no verification slot, so with
 // one slot another request is answered meanwhile; the slow one is answered once its upload ends.
 func TestSlowUploadHoldsNoSlot(t *testing.T) {
