@@ -102,16 +102,16 @@ func Wrap(src Source, o Options) *Wrapped {
 // answer (within StaleFor) comes back marked Stale, with a nil error; without one, the error wraps
 // ErrUnavailable (or ErrNotFound, ErrMalformed …, as the source said).
 func (w *Wrapped) Status(ctx context.Context, code string) (Report, error) {
-	now := w.o.Now()
-	w.mu.Lock()
-	f, ok := w.fresh[code]
-	w.mu.Unlock()
-	if ok && now.Sub(f.at) < w.o.TTL {
+	if r, ok := w.freshAnswer(code); ok {
 		w.o.Metrics.cache(w.o.Region, "hit")
-		return f.r, nil
+		return r, nil
 	}
 	w.o.Metrics.cache(w.o.Region, "miss")
 	ch := w.flight.DoChan(code, func() (any, error) {
+		// A call that ended between our cache look-up and this flight has left a fresh answer.
+		if r, ok := w.freshAnswer(code); ok {
+			return r, nil
+		}
 		// The shared call runs on its own deadline: one caller giving up must not fail the others.
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.o.Timeout)
 		defer cancel()
@@ -132,6 +132,14 @@ func (w *Wrapped) Status(ctx context.Context, code string) (Report, error) {
 	case <-ctx.Done():
 		return w.fallback(code, fmt.Errorf("%w: %v", ErrUnavailable, ctx.Err()))
 	}
+}
+
+// freshAnswer is the cached answer for code, if still within its TTL.
+func (w *Wrapped) freshAnswer(code string) (Report, bool) {
+	w.mu.Lock()
+	f, ok := w.fresh[code]
+	w.mu.Unlock()
+	return f.r, ok && w.o.Now().Sub(f.at) < w.o.TTL
 }
 
 // remember keeps a good answer, fresh and as the last good one.
