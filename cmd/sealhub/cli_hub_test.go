@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/sealhub/sealhub/test/hubtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,26 +46,9 @@ func newHubFixture(t *testing.T) *hubFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.Open(hub.Config{
-		NodeID: "n1", DataDir: filepath.Join(f.dir, "data"), RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Bootstrap: true, AdminKeys: []string{string(adminPub)},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
-	f.h = h
+	f.h = hubtest.Open(t, hub.Config{
+		NodeID: "n1", DataDir: filepath.Join(f.dir, "data"), Bootstrap: true, AdminKeys: []string{string(adminPub)},
+	}, 20*time.Second)
 	return f
 }
 

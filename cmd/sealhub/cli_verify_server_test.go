@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/pem"
+	"github.com/sealhub/sealhub/test/hubtest"
 	"io"
 	"net/http"
 	"os"
@@ -46,25 +47,12 @@ func newVerifyHub(t *testing.T) *verifyHub {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	h, err := hub.Open(hub.Config{
-		NodeID: "n1", DataDir: filepath.Join(dir, "data"), RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Bootstrap: true, AdminKeys: []string{admin}, APIKeys: []httpapi.APIKey{{Name: "test", SM3: httpapi.HashAPIKey(testAPIKey)}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
+	h := hubtest.Open(t, hub.Config{
+		NodeID: "n1", DataDir: filepath.Join(dir, "data"), Bootstrap: true, AdminKeys: []string{admin},
+		APIKeys: []httpapi.APIKey{{Name: "test", SM3: httpapi.HashAPIKey(testAPIKey)}},
+	}, 60*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	v := &verifyHub{t: t, dir: dir, url: h.URL(), plan: plan, c: client.New(h.URL())}
 	if err := plan.Push(ctx, v.c); err != nil {
 		t.Fatal(err)

@@ -1,8 +1,8 @@
 package alerts
 
 import (
-	"context"
 	"errors"
+	"github.com/sealhub/sealhub/test/hubtest"
 	"io"
 	"net/http"
 	"os"
@@ -123,24 +123,7 @@ func parseExposition(t *testing.T, r io.Reader) exported {
 // rejected push, so that the HTTP and ingest counters have series.
 func startHub(t *testing.T) string {
 	t.Helper()
-	h, err := hub.Open(hub.Config{
-		NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Bootstrap: true,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.Close(ctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	})
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
-	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := hubtest.Open(t, hub.Config{NodeID: "n1", Bootstrap: true}, 20*time.Second)
 	get(t, h.URL()+"/healthz")
 	resp, err := http.Post(h.URL()+"/v1/updates", "application/json", strings.NewReader(`{"not":"a push"}`))
 	if err != nil {

@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"github.com/sealhub/sealhub/test/hubtest"
 	"testing"
 	"time"
 
@@ -95,17 +96,9 @@ func adminState(tb testing.TB, k *sm2.PrivateKey) *trustlist.State {
 // startHub opens a one-node hub (real bolt store with fsync) with registry "37" keyed by k.
 func startHub(tb testing.TB, k *sm2.PrivateKey) (*hub.Hub, *client.Client) {
 	admin := key(tb)
-	h, err := hub.Open(hub.Config{NodeID: "bench", DataDir: tb.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Bootstrap: true, AdminKeys: []string{pubPEM(tb, admin)}, MaxPushAge: -1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { h.Close(context.Background()) })
+	h := hubtest.Open(tb, hub.Config{NodeID: "bench", Bootstrap: true, AdminKeys: []string{pubPEM(tb, admin)}, MaxPushAge: -1}, 30*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		tb.Fatal(err)
-	}
 	c := client.New(h.URL())
 	if _, err := c.Push(ctx, client.Signer{Registry: trustlist.AdminID, Key: admin}, []trustlist.Op{{
 		Op: trustlist.OpRegistryCreate, RegistrySpec: &trustlist.RegistrySpec{ID: "37", Name: "山东省", Kind: trustlist.KindProvince,

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/sealhub/sealhub/test/hubtest"
 	"io"
 	"net"
 	"net/http"
@@ -32,17 +33,9 @@ func seededHub(tb testing.TB) (*hub.Hub, *seed.Seeded) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	h, err := hub.Open(hub.Config{NodeID: "bench", DataDir: tb.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Bootstrap: true, AdminKeys: []string{admin}, MaxPushAge: -1})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { h.Close(context.Background()) })
+	h := hubtest.Open(tb, hub.Config{NodeID: "bench", Bootstrap: true, AdminKeys: []string{admin}, MaxPushAge: -1}, 30*time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		tb.Fatal(err)
-	}
 	if err := s.Push(ctx, client.New(h.URL())); err != nil {
 		tb.Fatal(err)
 	}

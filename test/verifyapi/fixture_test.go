@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/sealhub/sealhub/test/hubtest"
 	"net/http"
 	"sync"
 	"testing"
@@ -60,30 +61,14 @@ func newHub(t *testing.T, configure func(*hub.Config)) *fixture {
 		t.Fatal(err)
 	}
 	cfg := hub.Config{
-		NodeID: nodeID, DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Bootstrap: true, AdminKeys: []string{string(adminPEM)},
+		NodeID: nodeID, Bootstrap: true, AdminKeys: []string{string(adminPEM)},
 		// A one-node cluster elects itself after one election timeout: keep it short.
 		Raft: federation.Config{HeartbeatTimeout: 200 * time.Millisecond, ElectionTimeout: 200 * time.Millisecond, LeaderLeaseTimeout: 100 * time.Millisecond},
 	}
 	if configure != nil {
 		configure(&cfg)
 	}
-	h, err := hub.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.Close(ctx); err != nil {
-			t.Errorf("close hub: %v", err)
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := hubtest.Open(t, cfg, 20*time.Second)
 	c := client.New(h.URL())
 	c.Retries = 3
 	return &fixture{t: t, h: h, url: h.URL(), hc: &http.Client{Timeout: 30 * time.Second}, c: c,

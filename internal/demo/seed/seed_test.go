@@ -2,6 +2,7 @@ package seed_test
 
 import (
 	"context"
+	"github.com/sealhub/sealhub/test/hubtest"
 	"testing"
 	"time"
 
@@ -19,25 +20,7 @@ func openHub(t *testing.T, s *seed.Seeded) *client.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.Open(hub.Config{
-		NodeID: "n1", DataDir: t.TempDir(), RaftAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Bootstrap: true, AdminKeys: []string{pub},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := h.Close(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := h.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
+	h := hubtest.Open(t, hub.Config{NodeID: "n1", Bootstrap: true, AdminKeys: []string{pub}}, 20*time.Second)
 	return client.New(h.URL())
 }
 
