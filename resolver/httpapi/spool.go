@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -74,12 +73,4 @@ func spool(r io.Reader, limit int64, dir string) (*spooled, error) {
 
 func tooLarge(limit int64) error {
 	return httpx.Errorf(http.StatusRequestEntityTooLarge, httpx.CodeBodyTooLarge, "a document is limited to %d bytes", limit)
-}
-
-// readErr turns a failed read of the upload into the answer: 413 past the body limit, else 400.
-func readErr(err error) error {
-	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return httpx.Errorf(http.StatusRequestEntityTooLarge, httpx.CodeBodyTooLarge, "request body exceeds %d bytes", mbe.Limit)
-	}
-	return httpx.Errorf(400, codeBodyInvalid, "reading the document: %v", err)
 }

@@ -225,7 +225,7 @@ func (a *API) readSignatureParts(c *gin.Context, boundary string, req *resolver.
 			return nil
 		}
 		if err != nil {
-			return partErr(err)
+			return readErr(err)
 		}
 		name := p.FormName()
 		if seen[name] {
@@ -243,7 +243,7 @@ func (a *API) readSignatureParts(c *gin.Context, boundary string, req *resolver.
 			}
 			h := sm3.New()
 			if _, err := io.Copy(h, p); err != nil {
-				return partErr(err)
+				return readErr(err)
 			}
 			req.DataSM3 = h.Sum(nil)
 		case "data_sm3":
@@ -266,7 +266,7 @@ func (a *API) readSignatureParts(c *gin.Context, boundary string, req *resolver.
 func readPart(r io.Reader, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
 	if err != nil {
-		return nil, partErr(err)
+		return nil, readErr(err)
 	}
 	if int64(len(b)) > limit {
 		return nil, httpx.Errorf(http.StatusRequestEntityTooLarge, httpx.CodeBodyTooLarge, "a part is limited to %d bytes", limit)
@@ -274,11 +274,13 @@ func readPart(r io.Reader, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-func partErr(err error) error {
+// readErr turns a failed read of the request body into the answer: 413 past the body limit, else
+// 400.
+func readErr(err error) error {
 	if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
 		return httpx.Errorf(http.StatusRequestEntityTooLarge, httpx.CodeBodyTooLarge, "request body exceeds %d bytes", mbe.Limit)
 	}
-	return httpx.Errorf(400, codeBodyInvalid, "multipart body: %v", err)
+	return httpx.Errorf(400, codeBodyInvalid, "reading the request body: %v", err)
 }
 
 func (a *API) verifyOFD(c *gin.Context) {
@@ -335,7 +337,7 @@ func (a *API) readDocumentPart(c *gin.Context, boundary string) (*spooled, error
 		if err == nil && (p.FormName() != "file" || doc != nil) {
 			err = httpx.Errorf(400, codeBodyInvalid, "want exactly one part, \"file\", got %q", p.FormName())
 		} else if err != nil {
-			err = partErr(err)
+			err = readErr(err)
 		} else {
 			doc, err = spool(p, a.limits.MaxDocumentBytes, a.cfg.TempDir)
 		}
