@@ -54,3 +54,59 @@ var (
 	// ErrNotFound: the region answered that it knows no such seal.
 	ErrNotFound = errors.New("the region knows no such seal")
 )
+
+// Batch is the optional capability of a Source that answers many codes in one call. Codes the
+// region does not know are absent from the map.
+type Batch interface {
+	StatusBatch(ctx context.Context, codes []string) (map[string]Report, error)
+}
+
+// Feed is the optional capability of a Source that lists what changed in the region, by the
+// region's own sequence numbers. Sync mode reads it: the leader writes the changes into the
+// replicated log exactly once by sequence number.
+type Feed interface {
+	// Changes returns the region's changes after sequence number after, oldest first. after == 0
+	// asks for everything. A region that cannot answer from after (its deltas were pruned) answers
+	// with its full listing (Changes.Full).
+	Changes(ctx context.Context, after uint64) (Changes, error)
+}
+
+// Changes is one answer of a Feed.
+type Changes struct {
+	// Changes, oldest first; each Seq is greater than after and at most Through.
+	Changes []Change `json:"changes"`
+	// Through is the sequence number the answer is complete to: everything the region changed up to
+	// and including Through is in Changes (or, when Full, reflected in the listing). The next call
+	// asks from Through.
+	Through uint64 `json:"through"`
+	// Full: Changes is the region's whole listing at Through (every seal it holds, one entry each),
+	// not deltas: the reader compares it with what it has.
+	Full bool `json:"full,omitempty"`
+	// More: the region has changes after Through already; ask again at once.
+	More bool `json:"more,omitempty"`
+	// Evidence is the SM3 (hex) of the region's answer as received.
+	Evidence string `json:"evidence_sm3,omitempty"`
+}
+
+// Change is one status change of one seal in a region's feed.
+type Change struct {
+	Seq         uint64           `json:"seq"`
+	Code        string           `json:"code"`
+	Status      trustlist.Status `json:"status"`
+	EffectiveAt time.Time        `json:"effective_at"`
+	Reason      string           `json:"reason,omitempty"`
+	// Seal describes the seal, as the region knows it, so a seal sealhub has no record of can be
+	// filed (备案) from the feed. Nil when the region does not say.
+	Seal *SealInfo `json:"seal,omitempty"`
+}
+
+// SealInfo is what a region says about a seal besides its status.
+type SealInfo struct {
+	Name       string    `json:"name"`
+	Type       int       `json:"type"`
+	OwnerName  string    `json:"owner_name,omitempty"`
+	OwnerUSCC  string    `json:"owner_uscc,omitempty"`
+	ValidStart time.Time `json:"valid_start"`
+	ValidEnd   time.Time `json:"valid_end"`
+	SealSM3    string    `json:"seal_sm3,omitempty"`
+}

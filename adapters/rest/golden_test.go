@@ -96,7 +96,7 @@ func TestSetSeals(t *testing.T) {
 	at := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
 	for _, st := range []trustlist.Status{trustlist.StatusValid, trustlist.StatusSuspended, trustlist.StatusRevoked, trustlist.StatusInvalidated} {
 		code := "37/" + string(st) + " 印" // needs escaping in the query
-		fr.Set(code, string(st), at)
+		fr.Set(code, st, at)
 		r, err := src.Status(context.Background(), code)
 		if err != nil || r.Status != st || !r.EffectiveAt.Equal(at) {
 			t.Fatalf("%s: got %+v, %v", st, r, err)

@@ -6,10 +6,8 @@ import (
 	"crypto/hmac"
 	"encoding/hex"
 	"encoding/json"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -39,38 +37,14 @@ type RESTOptions struct {
 	Faults Faults
 }
 
-// Faults are the ways the region misbehaves; rates are fractions of requests in [0, 1], drawn in
-// this order: error, auth, malformed, truncated, HTML, drip.
-type Faults struct {
-	Latency       time.Duration // before every answer
-	ErrorRate     float64       // HTTP 500 with code 9999
-	AuthRate      float64       // HTTP 401 as if the signature were wrong
-	MalformedRate float64       // HTTP 200, broken JSON
-	TruncatedRate float64       // Content-Length promises more than is sent, then the connection closes
-	HTMLRate      float64       // HTTP 200 with a gateway's HTML error page
-	DripRate      float64       // the body one byte per DripEvery
-	DripEvery     time.Duration // default 50 ms
-}
-
-type seal struct {
-	status    string
-	effective time.Time
-}
-
 // REST is a simulated region speaking REST/JSON with HMAC-SM3-signed requests at
 // GET /api/seal/status?sealCode={code}. Replies look like
 // {"code":"0000","msg":"成功","data":{"sealCode":…,"sealStatus":"01","statusTime":"2006-01-02 15:04:05"}}.
 // It is safe for concurrent use.
 type REST struct {
-	o RESTOptions
-
-	mu     sync.Mutex
-	rng    *rand.Rand
-	faults Faults
-	seals  map[string]seal
-	raw    map[string][]byte
+	sim
+	o      RESTOptions
 	nonces map[string]time.Time
-	calls  int
 }
 
 // NewREST returns a region with no seals.
@@ -81,56 +55,14 @@ func NewREST(o RESTOptions) *REST {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &REST{
-		o: o, rng: rand.New(rand.NewPCG(o.Seed, o.Seed^0x5ea1)), faults: o.Faults,
-		seals: map[string]seal{}, raw: map[string][]byte{}, nonces: map[string]time.Time{},
-	}
-}
-
-// Set stores a seal; status is sealhub's ("revoked") or the region's own code ("03", or any code
-// to simulate one sealhub does not know).
-func (r *REST) Set(code, status string, effective time.Time) {
-	if c, ok := RESTCodes[status]; ok {
-		status = c
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.seals[code] = seal{status, effective}
-}
-
-// SetRaw makes the region answer a query for code with body as is (HTTP 200), after the usual
-// signature checks: for golden payloads.
-func (r *REST) SetRaw(code string, body []byte) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.raw[code] = body
-}
-
-// SetFaults replaces the faults.
-func (r *REST) SetFaults(f Faults) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.faults = f
-}
-
-// Calls is how many requests reached the region.
-func (r *REST) Calls() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.calls
+	return &REST{sim: newSim(o.Seed, o.Faults, o.Now), o: o, nonces: map[string]time.Time{}}
 }
 
 // ServeHTTP answers one status query.
 func (r *REST) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	f, fault := r.draw()
-	if f.Latency > 0 {
-		t := time.NewTimer(f.Latency)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-req.Context().Done():
-			return
-		}
+	if !wait(req, f.Latency) {
+		return
 	}
 	if req.Method != http.MethodGet || req.URL.Path != "/api/seal/status" {
 		http.NotFound(w, req)
@@ -149,21 +81,27 @@ func (r *REST) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	body := r.answer(req.URL.Query().Get("sealCode"))
-	serve(w, req, fault, body, f.DripEvery)
+	serve(w, req, fault, body, "application/json;charset=UTF-8", garbleJSON, f.DripEvery)
+}
+
+// garbleJSON cuts a JSON reply into something that does not parse.
+func garbleJSON(body []byte) []byte {
+	return append([]byte(`{"code":"0000","data":{"sealStatus":`), body...)
 }
 
 // answer is the reply body for a seal code.
 func (r *REST) answer(code string) []byte {
-	r.mu.Lock()
-	raw, isRaw := r.raw[code]
-	s, ok := r.seals[code]
-	r.mu.Unlock()
+	raw, isRaw, s, ok := r.lookup(code)
 	if isRaw {
 		return raw
 	}
 	e := envelope{Code: CodeNotFound, Msg: "印章不存在"}
 	if ok {
-		e = envelope{Code: CodeOK, Msg: "成功", Data: &sealData{SealCode: code, SealStatus: s.status}}
+		st := string(s.status)
+		if c, known := RESTCodes[st]; known {
+			st = c
+		}
+		e = envelope{Code: CodeOK, Msg: "成功", Data: &sealData{SealCode: code, SealStatus: st}}
 		if !s.effective.IsZero() {
 			e.Data.StatusTime = s.effective.In(chinaTime).Format("2006-01-02 15:04:05")
 		}
