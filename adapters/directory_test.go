@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/sealhub/sealhub/trustlist"
 )
@@ -66,5 +67,49 @@ func TestSourcesBuildFromConfiguration(t *testing.T) {
 		if _, err := s.Source(r); !errors.Is(err, ErrNoAdapter) {
 			t.Errorf("%s: %v, want ErrNoAdapter", name, err)
 		}
+	}
+}
+
+type feedSource struct{ fakeSource }
+
+func (f *feedSource) Changes(context.Context, uint64) (Changes, error) {
+	return Changes{Through: 7}, nil
+}
+
+// A registry's feed is its kind's own source when the kind has one; the wrapped live source's health
+// is kept by registry; sync timing has defaults and reads the configuration.
+func TestFeedsHealthAndTiming(t *testing.T) {
+	kinds := map[string]Kind{
+		"feed":  func(json.RawMessage, Credentials) (Source, error) { return &feedSource{fakeSource{answer: valid}}, nil },
+		"plain": func(json.RawMessage, Credentials) (Source, error) { return &fakeSource{answer: valid}, nil },
+	}
+	s := &Sources{Kinds: kinds}
+	withFeed := &trustlist.Registry{ID: "tax", Mode: trustlist.ModeSync, Adapter: json.RawMessage(`{"kind":"feed","poll":"1s","max_age":"2m"}`)}
+	f, err := s.Feed(withFeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := f.Changes(context.Background(), 0); c.Through != 7 {
+		t.Fatalf("feed %+v", c)
+	}
+	if _, err := s.Feed(&trustlist.Registry{ID: "37", Adapter: json.RawMessage(`{"kind":"plain"}`)}); !errors.Is(err, ErrNoAdapter) {
+		t.Fatalf("a kind without a feed: %v", err)
+	}
+	if _, ok := s.Health("tax"); !ok {
+		t.Fatal("no health for a built source")
+	}
+	src, _ := s.Source(withFeed)
+	src.Status(context.Background(), "A")
+	if h, _ := s.Health("tax"); h.Calls != 1 {
+		t.Fatalf("health %+v", h)
+	}
+	if _, ok := s.Health("nobody"); ok {
+		t.Fatal("health for a registry never built")
+	}
+	if p, m := SyncTiming(withFeed.Adapter); p != time.Second || m != 2*time.Minute {
+		t.Fatalf("timing %s %s", p, m)
+	}
+	if p, m := SyncTiming(json.RawMessage(`{"kind":"feed","poll":"never"}`)); p != DefaultPoll || m != DefaultMaxAge {
+		t.Fatalf("defaults %s %s", p, m)
 	}
 }

@@ -67,9 +67,45 @@ type Wrapped struct {
 	flight  singleflight.Group
 	breaker *gobreaker.CircuitBreaker[Report]
 
-	mu    sync.Mutex
-	fresh map[string]fetched // good answers, served for TTL after they were fetched
-	good  map[string]fetched // the last good answer per code, for stale reports
+	mu     sync.Mutex
+	fresh  map[string]fetched // good answers, served for TTL after they were fetched
+	good   map[string]fetched // the last good answer per code, for stale reports
+	health Health
+}
+
+// Health is how a region's service behaved as this node saw it, since the node started.
+type Health struct {
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	Calls       uint64    `json:"calls"`      // upstream calls made
+	Errors      uint64    `json:"errors"`     // upstream calls failed (a seal the region does not know is not a failure)
+	CacheHits   uint64    `json:"cache_hits"` // queries answered from the cache
+	Stale       uint64    `json:"stale"`      // queries answered with the last known answer, marked stale
+	Breaker     string    `json:"breaker,omitempty"`
+}
+
+// Health is the wrapper's health record.
+func (w *Wrapped) Health() Health {
+	w.mu.Lock()
+	h := w.health
+	w.mu.Unlock()
+	h.Breaker = w.breaker.State().String()
+	return h
+}
+
+// record counts one upstream call.
+func (w *Wrapped) record(err error) {
+	now := w.o.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.health.Calls++
+	if err == nil || errors.Is(err, ErrNotFound) {
+		w.health.LastSuccess = now
+		return
+	}
+	w.health.Errors++
+	w.health.LastErrorAt, w.health.LastError = now, err.Error()
 }
 
 // fetched is a good answer and when this node got it (the region's CheckedAt may be its own clock).
@@ -104,6 +140,9 @@ func Wrap(src Source, o Options) *Wrapped {
 func (w *Wrapped) Status(ctx context.Context, code string) (Report, error) {
 	if r, ok := w.freshAnswer(code); ok {
 		w.o.Metrics.cache(w.o.Region, "hit")
+		w.mu.Lock()
+		w.health.CacheHits++
+		w.mu.Unlock()
 		return r, nil
 	}
 	w.o.Metrics.cache(w.o.Region, "miss")
@@ -118,6 +157,7 @@ func (w *Wrapped) Status(ctx context.Context, code string) (Report, error) {
 		start := time.Now()
 		r, err := w.breaker.Execute(func() (Report, error) { return w.src.Status(cctx, code) })
 		w.o.Metrics.call(w.o.Region, time.Since(start), err)
+		w.record(err)
 		if err == nil {
 			r = w.remember(code, r)
 		}
@@ -174,8 +214,12 @@ func (w *Wrapped) fallback(code string, err error) (Report, error) {
 	}
 	w.mu.Lock()
 	last, ok := w.good[code]
+	ok = ok && w.o.Now().Sub(last.at) <= w.o.StaleFor
+	if ok {
+		w.health.Stale++
+	}
 	w.mu.Unlock()
-	if ok && w.o.Now().Sub(last.at) <= w.o.StaleFor {
+	if ok {
 		w.o.Metrics.cache(w.o.Region, "stale")
 		last.r.Stale = true
 		return last.r, nil

@@ -244,3 +244,34 @@ func TestNoGoroutineLeft(t *testing.T) {
 	}
 	close(src.release)
 }
+
+// Health counts calls, failures, cache hits and stale answers, and keeps the last success and error.
+func TestHealth(t *testing.T) {
+	clk := newClock()
+	fail := atomic.Bool{}
+	src := &fakeSource{answer: func(code string) (Report, error) {
+		if fail.Load() {
+			return Report{}, fmt.Errorf("%w: HTTP 502", ErrUnavailable)
+		}
+		if code == "gone" {
+			return Report{}, ErrNotFound
+		}
+		return valid(code)
+	}}
+	w := Wrap(src, Options{Region: "37", TTL: time.Minute, Now: clk.Now})
+	ctx := context.Background()
+	w.Status(ctx, "A")    // call
+	w.Status(ctx, "A")    // hit
+	w.Status(ctx, "gone") // call, not a failure
+	clk.add(2 * time.Minute)
+	fail.Store(true)
+	w.Status(ctx, "A") // call fails, stale answer
+	w.Status(ctx, "B") // call fails, nothing known
+	h := w.Health()
+	if h.Calls != 4 || h.Errors != 2 || h.CacheHits != 1 || h.Stale != 1 || h.Breaker != "closed" {
+		t.Fatalf("health %+v", h)
+	}
+	if !h.LastSuccess.Equal(clk.Now().Add(-2*time.Minute)) || !h.LastErrorAt.Equal(clk.Now()) || h.LastError == "" {
+		t.Fatalf("health times %+v", h)
+	}
+}

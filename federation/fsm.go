@@ -41,6 +41,7 @@ var handlers = map[command.Type]applyFunc{
 	command.TypeInit: applyInit,
 	command.TypePush: applyPush,
 	command.TypeMark: applyMark,
+	command.TypeSync: applySync,
 }
 
 // NewFSM makes an FSM holding the empty state. reg may be nil.
@@ -166,18 +167,31 @@ func applyPush(f *FSM, version uint8, payload []byte, index uint64) any {
 	if err != nil {
 		panic(fmt.Sprintf("federation: entry %d: %v", index, err))
 	}
+	return f.applyEnvelope("push", env, index)
+}
+
+func applySync(f *FSM, version uint8, payload []byte, index uint64) any {
+	env, err := command.DecodeSync(version, payload)
+	if err != nil {
+		panic(fmt.Sprintf("federation: entry %d: %v", index, err))
+	}
+	return f.applyEnvelope("sync", env, index)
+}
+
+// applyEnvelope applies a push or sync entry; kind labels the metrics.
+func (f *FSM) applyEnvelope(kind string, env trustlist.Envelope, index uint64) any {
 	cur := f.State()
 	next, res, err := cur.ApplyWith(env, index, f.cache)
 	switch {
 	case err != nil:
-		f.outcomes.WithLabelValues("push", "rejected").Inc()
+		f.outcomes.WithLabelValues(kind, "rejected").Inc()
 		f.store(cur.WithIndex(index))
 		return err
 	case res.Replay:
-		f.outcomes.WithLabelValues("push", "replay").Inc()
+		f.outcomes.WithLabelValues(kind, "replay").Inc()
 		f.store(cur.WithIndex(index))
 	default:
-		f.outcomes.WithLabelValues("push", "applied").Inc()
+		f.outcomes.WithLabelValues(kind, "applied").Inc()
 		f.store(next)
 	}
 	return res

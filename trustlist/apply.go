@@ -61,7 +61,12 @@ func (s *State) run(env Envelope, index uint64, opts *CheckOptions, cache *Parse
 			return s, &Result{PushRecord: *rec, Replay: true}, nil
 		}
 	}
-	reg, err := s.authenticate(push, env)
+	var reg *Registry
+	if env.Sync {
+		reg, err = s.syncRegistry(push)
+	} else {
+		reg, err = s.authenticate(push, env)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -95,7 +100,11 @@ func (s *State) run(env Envelope, index uint64, opts *CheckOptions, cache *Parse
 		Registry: reg.ID, Seq: push.Seq, Hash: hash, KeyID: env.KeyID,
 		Index: index, RecordedAt: env.RecordedAt, Ops: len(push.Ops),
 	}
-	t.reg.Head = Head{Seq: push.Seq, Hash: hash, Index: index, RecordedAt: env.RecordedAt, IssuedAt: push.IssuedAt.UTC()}
+	source := reg.Head.SourceSeq
+	if env.Sync {
+		source = push.SourceSeq
+	}
+	t.reg.Head = Head{Seq: push.Seq, Hash: hash, Index: index, RecordedAt: env.RecordedAt, IssuedAt: push.IssuedAt.UTC(), SourceSeq: source}
 	return t.commit(rec), &Result{PushRecord: *rec}, nil
 }
 
@@ -131,6 +140,12 @@ func (s *State) authenticate(p *Push, env Envelope) (*Registry, error) {
 		}
 		return nil, reject(CodeRegistryUnknown, "no registry %q", p.Registry)
 	}
+	if p.SourceSeq != 0 {
+		return nil, reject(CodeMalformed, "source_seq belongs to sync pushes, which the hub writes itself")
+	}
+	if reg.Mode == ModeSync && reg.Kind != KindAdmin {
+		return nil, reject(CodeNotPermitted, "registry %s is in sync mode: the hub writes its updates from the region's feed", reg.ID)
+	}
 	key, ok := reg.Key(env.KeyID)
 	if !ok {
 		return nil, reject(CodeKeyUnknown, "key %s is not a key of %s", env.KeyID, reg.ID)
@@ -144,6 +159,28 @@ func (s *State) authenticate(p *Push, env Envelope) (*Registry, error) {
 	}
 	if _, err := smcrypto.Verify(pub, env.Body, env.Signature); err != nil {
 		return nil, reject(CodeSignatureInvalid, "signature by key %s does not verify over the body", key.ID)
+	}
+	return reg, nil
+}
+
+// syncRegistry admits a sync push: written by the leader for a sync-mode registry from its region's
+// feed, unsigned (the log is its authority), carrying only filings from metadata and status
+// changes, and never reading the feed back from an earlier source sequence. With seq and prev
+// checked as for any push, each part of the feed is written exactly once.
+func (s *State) syncRegistry(p *Push) (*Registry, error) {
+	reg, ok := s.registries[p.Registry]
+	switch {
+	case !ok:
+		return nil, reject(CodeRegistryUnknown, "no registry %q", p.Registry)
+	case reg.Mode != ModeSync:
+		return nil, reject(CodeNotPermitted, "registry %s is in %s mode, not sync", reg.ID, reg.Mode)
+	case p.SourceSeq < reg.Head.SourceSeq:
+		return nil, reject(CodeSyncRollback, "source_seq %d is before %s's feed position %d", p.SourceSeq, reg.ID, reg.Head.SourceSeq)
+	}
+	for i, op := range p.Ops {
+		if op.Op != OpSealStatus && (op.Op != OpSealFile || op.Meta == nil) {
+			return nil, rejectOp(i, CodeNotPermitted, "a sync push carries only seal.status and seal.file with meta, not %s", op.Op)
+		}
 	}
 	return reg, nil
 }

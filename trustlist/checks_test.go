@@ -425,6 +425,10 @@ func rejectCases() map[string]rejectCase {
 			want: trustlist.CodeRegistryInvalid, status: 422},
 		"update of the administrator": {env: by(admin, opUpdate(trustlist.RegistrySpec{ID: admin, Name: "x"})),
 			want: trustlist.CodeRegistryInvalid, status: 422},
+		"sync push reading the feed backwards": {
+			setup: func(w *world) { toSync(w); w.mustApply(syncEnv(w, 10)) },
+			env:   func(w *world) trustlist.Envelope { return syncEnv(w, 9) },
+			want:  trustlist.CodeSyncRollback, status: 409},
 		"update changing the kind": {env: by(admin, opUpdate(trustlist.RegistrySpec{ID: "37", Kind: trustlist.KindDepartment})),
 			want: trustlist.CodeRegistryInvalid, status: 422},
 	}

@@ -14,7 +14,8 @@ import (
 
 // The state's encoding, used by raft snapshots, backups and the state digest. It is versioned, compact
 // (varints, no field names) and deterministic: equal states give equal bytes, so the SM3 of the
-// encoding — the digest — compares nodes. Layout (version 1):
+// encoding — the digest — compares nodes. Layout (version 2; version 1 lacks the registry head's
+// source_seq, and is still read):
 //
 //	magic "sealhub-state\x00", uvarint version, uvarint index,
 //	registries (by id), anchors (by fingerprint), seals (by code), pushes (by registry, seq),
@@ -23,7 +24,7 @@ import (
 // Times are UTC with nanoseconds; the zero time is one 0 byte.
 const (
 	codecMagic   = "sealhub-state\x00"
-	codecVersion = 1
+	codecVersion = 2
 	codecEnd     = "end"
 )
 
@@ -159,6 +160,7 @@ func encodeRegistry(e *encoder, r *Registry) {
 	e.uvarint(r.Head.Index)
 	e.time(r.Head.RecordedAt)
 	e.time(r.Head.IssuedAt)
+	e.uvarint(r.Head.SourceSeq)
 	e.uvarint(r.CreatedIndex)
 	e.uvarint(r.UpdatedIndex)
 }

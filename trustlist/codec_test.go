@@ -235,10 +235,10 @@ func TestDecodeRejects(t *testing.T) {
 		}
 	})
 	t.Run("wrong version", func(t *testing.T) {
-		for _, v := range []byte{0, 2, 0x7f} {
+		for _, v := range []byte{0, 3, 0x7f} {
 			b := bytes.Clone(enc)
-			if b[magic] != 1 {
-				t.Fatalf("version byte %d, want 1", b[magic])
+			if b[magic] != 2 {
+				t.Fatalf("version byte %d, want 2", b[magic])
 			}
 			b[magic] = v
 			bad(t, withTrailer(b), "version")

@@ -26,9 +26,10 @@ const (
 )
 
 type decoder struct {
-	r   *bufio.Reader
-	h   hash.Hash
-	err error
+	version uint64
+	r       *bufio.Reader
+	h       hash.Hash
+	err     error
 }
 
 func (d *decoder) fail(format string, args ...any) {
@@ -137,8 +138,8 @@ func Decode(r io.Reader) (*State, error) {
 	if m := d.full(len(codecMagic)); d.err != nil || !bytes.Equal(m, []byte(codecMagic)) {
 		return nil, fmt.Errorf("%w: not a sealhub state", ErrEncoding)
 	}
-	if v := d.uvarint(); d.err == nil && v != codecVersion {
-		return nil, fmt.Errorf("%w: version %d; this build reads %d", ErrEncoding, v, codecVersion)
+	if d.version = d.uvarint(); d.err == nil && (d.version < 1 || d.version > codecVersion) {
+		return nil, fmt.Errorf("%w: version %d; this build reads 1 to %d", ErrEncoding, d.version, codecVersion)
 	}
 	s := New()
 	s.index = d.uvarint()
@@ -202,6 +203,9 @@ func decodeRegistry(d *decoder) *Registry {
 		r.Adapter = a
 	}
 	r.Head = Head{Seq: d.uvarint(), Hash: d.str(), Index: d.uvarint(), RecordedAt: d.time(), IssuedAt: d.time()}
+	if d.version >= 2 {
+		r.Head.SourceSeq = d.uvarint()
+	}
 	r.CreatedIndex, r.UpdatedIndex = d.uvarint(), d.uvarint()
 	return r
 }

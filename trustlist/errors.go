@@ -67,6 +67,7 @@ const (
 	CodePrevMismatch     Code = "PUSH_PREV_MISMATCH"
 	CodeReplayConflict   Code = "PUSH_REPLAY_CONFLICT"
 	CodeIssuedBeforeHead Code = "PUSH_ISSUED_BEFORE_HEAD"
+	CodeSyncRollback     Code = "SYNC_SOURCE_ROLLBACK"
 	CodeOpInvalid        Code = "OP_INVALID"
 	CodeSealInvalid      Code = "SEAL_INVALID"
 	CodeSealSignature    Code = "SEAL_MAKER_SIGNATURE_INVALID"
@@ -106,6 +107,7 @@ var Codes = []CodeInfo{
 	{CodePrevMismatch, KindConflict, "prev is not the SM3 of the registry's last accepted push"},
 	{CodeReplayConflict, KindConflict, "a push with this seq was accepted before, with different bytes"},
 	{CodeIssuedBeforeHead, KindConflict, "issued_at is earlier than the issued_at of the registry's last accepted push"},
+	{CodeSyncRollback, KindConflict, "a sync push reads the region's feed from before where the registry's head already is"},
 	{CodeOpInvalid, KindInvalid, "reserved (op shape errors are PUSH_MALFORMED)"},
 	{CodeSealInvalid, KindInvalid, "a filed seal does not parse, or its fields are unacceptable"},
 	{CodeSealSignature, KindInvalid, "the seal-maker signature over a filed SES_Seal does not verify"},

@@ -67,7 +67,7 @@ func FuzzParsePush(f *testing.F) {
 			}
 			return
 		}
-		if len(p.Ops) == 0 || p.Seq == 0 || !trustlist.ValidRegistryID(p.Registry) {
+		if (len(p.Ops) == 0 && p.SourceSeq == 0) || p.Seq == 0 || !trustlist.ValidRegistryID(p.Registry) {
 			t.Fatalf("accepted %+v", p)
 		}
 		re, err := json.Marshal(p)

@@ -69,6 +69,9 @@ type Head struct {
 	Index      uint64    `json:"index"`
 	RecordedAt time.Time `json:"recorded_at,omitzero"`
 	IssuedAt   time.Time `json:"issued_at,omitzero"` // of the last accepted push; the next may not be earlier
+	// SourceSeq is, for a sync-mode registry, the region's own sequence number its feed has been
+	// read up to: the next sync push continues from it.
+	SourceSeq uint64 `json:"source_seq,omitempty"`
 }
 
 // Registry is a provincial or departmental registry, or the administrator.

@@ -27,6 +27,9 @@ type Push struct {
 	Prev     string    `json:"prev"` // SM3 (hex) of the previous accepted body; "" when seq is 1
 	IssuedAt time.Time `json:"issued_at"`
 	Ops      []Op      `json:"ops"`
+	// SourceSeq is set only in a sync push (Envelope.Sync): the region's sequence number its feed
+	// was read up to. A sync push without ops is a checkpoint: the feed was read then, nothing new.
+	SourceSeq uint64 `json:"source_seq,omitempty"`
 }
 
 // Op is one operation of a push. Which fields an op needs is checked by op kind (opRules).
@@ -112,6 +115,10 @@ type Envelope struct {
 	KeyID      string
 	Signature  []byte
 	RecordedAt time.Time
+	// Sync: the leader wrote this push on a sync-mode registry's behalf from the region's feed; it
+	// is unsigned, its authority is the log (only the leader writes it). Set by the FSM for sync
+	// entries, never from outside input.
+	Sync bool
 }
 
 var (
@@ -165,7 +172,7 @@ func (p *Push) validate() error {
 		return reject(CodeMalformed, "prev must be the SM3 of the previous push body (64 lower-case hex digits)")
 	case p.IssuedAt.IsZero():
 		return reject(CodeMalformed, "issued_at is required (RFC 3339)")
-	case len(p.Ops) == 0:
+	case len(p.Ops) == 0 && p.SourceSeq == 0:
 		return reject(CodeMalformed, "ops is empty")
 	case len(p.Ops) > MaxOps:
 		return reject(CodeTooManyOps, "%d ops; one push carries at most %d", len(p.Ops), MaxOps)

@@ -35,6 +35,9 @@ const (
 	// TypeMark changes nothing but the state's index: written after a snapshot restore so every
 	// node's state carries the cluster's index again. Always written with IgnorableFlag.
 	TypeMark Type = 3
+	// TypeSync is a push the leader writes on a sync-mode registry's behalf from its region's feed:
+	// unsigned, same payload as TypePush (trustlist.Envelope.Sync).
+	TypeSync Type = 4
 )
 
 func (t Type) String() string {
@@ -45,6 +48,8 @@ func (t Type) String() string {
 		return "push"
 	case TypeMark:
 		return "mark"
+	case TypeSync:
+		return "sync"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -131,6 +136,21 @@ func EncodePush(env trustlist.Envelope) []byte {
 		return append(b, s2.EncodeBetter(b[len(b):cap(b)], env.Body)...)
 	}
 	return append(b, env.Body...)
+}
+
+// EncodeSync writes a Sync entry: a Push entry of type TypeSync (no key id, no signature).
+func EncodeSync(env trustlist.Envelope) []byte {
+	env.KeyID, env.Signature = "", nil
+	b := EncodePush(env)
+	b[0] = byte(TypeSync)
+	return b
+}
+
+// DecodeSync reads the payload of a Sync entry.
+func DecodeSync(version uint8, payload []byte) (trustlist.Envelope, error) {
+	env, err := DecodePush(version, payload)
+	env.Sync = err == nil
+	return env, err
 }
 
 // DecodePush reads the payload of a Push entry. The envelope shares memory with payload.

@@ -30,6 +30,30 @@ func TestPushRoundTrip(t *testing.T) {
 	}
 }
 
+// A sync entry carries the body and time, never a key or signature, and decodes as a sync envelope;
+// large bodies are compressed as for pushes.
+func TestSyncRoundTrip(t *testing.T) {
+	for _, body := range [][]byte{[]byte(`{"registry":"37","source_seq":9}`), bytes.Repeat([]byte(`{"op":"seal.status"},`), 400)} {
+		env := trustlist.Envelope{Body: body, KeyID: "0123456789abcdef", Signature: []byte{1},
+			RecordedAt: time.Date(2026, 11, 22, 8, 0, 0, 5, time.UTC)}
+		data := EncodeSync(env)
+		typ, ign, ver, payload, err := Split(data)
+		if err != nil || typ != TypeSync || ign || typ.String() != "sync" {
+			t.Fatalf("Split: %v %v %v", typ, ign, err)
+		}
+		got, err := DecodeSync(ver, payload)
+		if err != nil || !got.Sync || got.KeyID != "" || len(got.Signature) != 0 || !bytes.Equal(got.Body, body) || !got.RecordedAt.Equal(env.RecordedAt) {
+			t.Fatalf("round trip: %+v, %v", got, err)
+		}
+		if push, _ := DecodePush(ver, payload); push.Sync {
+			t.Fatal("DecodePush marked an envelope as sync")
+		}
+	}
+	if _, err := DecodeSync(9, []byte{0}); err == nil {
+		t.Fatal("bad version accepted")
+	}
+}
+
 func TestInitRoundTrip(t *testing.T) {
 	in := Init{Keys: []trustlist.KeySpec{{PublicKey: "abc"}}, RecordedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	data, err := EncodeInit(in)
