@@ -30,10 +30,11 @@ type HeadRef struct {
 
 // DataAge bounds the age of the data behind an answer, in milliseconds: for the trust list, the time
 // since this node last heard from the leader (0 on the leader); for a region asked live, the age of
-// its answer. The larger applies.
+// its answer; for a sync-mode registry, the time since the leader last read its region's feed. The
+// largest applies.
 type DataAge struct {
 	Millis int64  `json:"ms"`
-	Source string `json:"source"` // trustlist | region
+	Source string `json:"source"` // trustlist | region | sync
 }
 
 // Status sources in StatusInfo.
@@ -41,6 +42,8 @@ const (
 	SourceTrustList = "trustlist" // the replicated trust list (push- and sync-mode registries)
 	SourceRegion    = "region"    // the registry's own service, asked live
 	SourceNone      = "none"      // nobody could say
+	// SourceSync is DataAge.Source when a sync-mode registry's data is the oldest behind an answer.
+	SourceSync = "sync"
 )
 
 // StatusUnknown is StatusInfo.Status when nobody could say.

@@ -25,6 +25,8 @@ type onlineCheck struct {
 	heads     map[string]HeadRef
 	regionAge time.Duration
 	asked     bool // a region was asked
+	syncAge   time.Duration
+	synced    bool // a sync-mode registry's data was used
 }
 
 func (oc *onlineCheck) useRegistry(id string) {
@@ -52,6 +54,9 @@ func (oc *onlineCheck) finishOnline(o *Online) {
 	o.DataAge = &DataAge{Millis: lc.Milliseconds(), Source: SourceTrustList}
 	if oc.asked && oc.regionAge > lc {
 		o.DataAge = &DataAge{Millis: oc.regionAge.Milliseconds(), Source: SourceRegion}
+	}
+	if oc.synced && oc.syncAge.Milliseconds() > o.DataAge.Millis {
+		o.DataAge = &DataAge{Millis: oc.syncAge.Milliseconds(), Source: SourceSync}
 	}
 }
 
@@ -156,6 +161,9 @@ func (oc *onlineCheck) status(ctx context.Context, rep *Report) {
 		oc.regionStatus(ctx, rep, reg, at, now)
 		return
 	}
+	if reg != nil && reg.Mode == trustlist.ModeSync && !oc.syncFresh(rep, reg, rec, at, now) {
+		return
+	}
 	if !found {
 		msg := fmt.Sprintf("the trust list holds no record of seal %s", code)
 		switch {
@@ -188,6 +196,37 @@ func (oc *onlineCheck) status(ctx context.Context, rep *Report) {
 	}
 	rep.StatusAtSigning = info(at)
 	rep.Checks.Status = statusCheck(rep.StatusAtSigning, rec)
+}
+
+// syncFresh checks that a sync-mode registry's data is recent enough to vouch for: the leader
+// writes a sync push or a checkpoint at least every max_age/4 while the region's feed answers, so
+// a head older than max_age means the region has not been read since. Then the report is
+// indeterminate with the age of what the trust list holds, never valid.
+func (oc *onlineCheck) syncFresh(rep *Report, reg *trustlist.Registry, rec *trustlist.Seal, at, now time.Time) bool {
+	_, maxAge := adapters.SyncTiming(reg.Adapter)
+	age := now.Sub(reg.Head.RecordedAt)
+	if !reg.Head.RecordedAt.IsZero() {
+		oc.mu.Lock()
+		oc.synced = true
+		oc.syncAge = max(oc.syncAge, age)
+		oc.mu.Unlock()
+	}
+	if !reg.Head.RecordedAt.IsZero() && age <= maxAge {
+		return true
+	}
+	detail := fmt.Sprintf("registry %s (%s) is synced from its region's feed, which has not been read yet", reg.ID, reg.Name)
+	if !reg.Head.RecordedAt.IsZero() {
+		detail = fmt.Sprintf("registry %s (%s) is synced from its region's feed, last read %s (%s ago, more than its max_age %s): its statuses are not used for a verdict",
+			reg.ID, reg.Name, reg.Head.RecordedAt.UTC().Format(time.RFC3339), age.Round(time.Second), maxAge)
+	}
+	rep.Checks.Status = undetermined(ReasonRegionUnavailable, detail)
+	unknownStatus(rep, SourceTrustList, reg.ID, at, now, detail)
+	if rec != nil && !reg.Head.RecordedAt.IsZero() {
+		v := rec.StatusAt(now)
+		rep.StatusNow = &StatusInfo{Status: v.Status, At: now, Source: SourceTrustList, Registry: reg.ID, Event: v.Event,
+			Stale: true, CheckedAt: timePtr(reg.Head.RecordedAt), Detail: detail}
+	}
+	return false
 }
 
 // sealMismatch says how the presented seal differs from the record filed under its code, if it does.

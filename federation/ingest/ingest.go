@@ -56,6 +56,9 @@ type Config struct {
 	ApplyTimeout time.Duration
 	// Cache is the FSM's parse cache, so a checked push is not parsed again when applied (optional).
 	Cache *trustlist.ParseCache
+	// Health, when set, gives the node-local health of a registry's adapter (a JSON value), shown
+	// at GET /v1/registries/{id}; nil from it shows none.
+	Health func(*trustlist.Registry) any
 }
 
 // Service serves the routes.

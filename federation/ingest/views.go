@@ -24,6 +24,9 @@ type RegistryView struct {
 	Head         trustlist.Head         `json:"head"`
 	CreatedIndex uint64                 `json:"created_index"`
 	UpdatedIndex uint64                 `json:"updated_index"`
+	// Health is how the registry's adapter behaves, as the answering node sees it (live and sync
+	// modes; GET /v1/registries/{id} only).
+	Health any `json:"health,omitempty"`
 }
 
 // KeyView is a registry key.
@@ -112,7 +115,11 @@ func (s *Service) getRegistry(c *gin.Context) {
 		httpx.Fail(c, httpx.Errorf(404, "REGISTRY_NOT_FOUND", "no registry %q", c.Param("id")))
 		return
 	}
-	httpx.JSON(c, 200, registryView(r))
+	v := registryView(r)
+	if s.cfg.Health != nil {
+		v.Health = s.cfg.Health(r)
+	}
+	httpx.JSON(c, 200, v)
 }
 
 func (s *Service) listAnchors(c *gin.Context) {

@@ -126,6 +126,7 @@ type Hub struct {
 	Autopilot  *federation.Autopilot
 	forwarded  prometheus.Counter
 	Resolver   *resolver.Resolver
+	sync       *syncer
 	idents     identities
 	startIndex uint64      // last log index at open: the state is loaded once applied up to it
 	barrier    atomic.Bool // this node is leader and has applied everything before its term
@@ -212,6 +213,9 @@ func Open(cfg Config) (*Hub, error) {
 		return fail(err)
 	}
 	h.Resolver = h.newResolver(key)
+	if h.sync, err = newSyncer(h); err != nil {
+		return fail(err)
+	}
 	h.idents.byID = map[string]cachedIdentity{}
 	h.rpcServer = &rpc.Server{Node: h.Node, State: h.FSM.State, Autopilot: h.Autopilot,
 		Client: h.rpcClient, Logger: h.cfg.Logger, TempDir: h.cfg.DataDir,
@@ -223,8 +227,9 @@ func Open(cfg Config) (*Hub, error) {
 		_ = h.srv.Close()
 		return fail(err)
 	}
-	h.wg.Add(1)
+	h.wg.Add(2)
 	go h.leaderLoop()
+	go h.sync.loop()
 	if !h.Node.Existing() && len(cfg.Join) > 0 {
 		h.wg.Add(1)
 		go h.joinOrBootstrap()
@@ -273,7 +278,8 @@ func (h *Hub) serveHTTP() error {
 	engine.GET("/healthz", func(c *gin.Context) { httpx.JSON(c, 200, gin.H{"status": "ok"}) })
 	engine.GET("/readyz", h.readyz)
 	engine.GET("/metrics", gin.WrapH(promhttp.HandlerFor(h.Metrics, promhttp.HandlerOpts{Registry: h.Metrics})))
-	in, err := ingest.New(ingest.Config{Node: h.Node, State: h.FSM, Logger: h.cfg.Logger, Metrics: h.Metrics, Now: h.cfg.Now, MaxPushAge: h.cfg.MaxPushAge, Cache: h.FSM.ParseCache()})
+	in, err := ingest.New(ingest.Config{Node: h.Node, State: h.FSM, Logger: h.cfg.Logger, Metrics: h.Metrics, Now: h.cfg.Now, MaxPushAge: h.cfg.MaxPushAge, Cache: h.FSM.ParseCache(),
+		Health: h.registryHealth})
 	if err != nil {
 		return err
 	}
