@@ -170,16 +170,29 @@ func TestServerExampleConfig(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// And the adapters' secrets, in a file and in the environment.
+	_ = os.MkdirAll(filepath.Join(dir, "secrets"), 0o700)
+	if err := os.WriteFile(filepath.Join(dir, "secrets", "shandong.secret"), []byte("s3cr3t\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cfg := defaultServerConfig()
 	if err := loadServerConfig(path, &cfg); err != nil {
 		t.Fatal(err)
 	}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "adapters.credentials.jiangsu-soap.password: environment variable SEALHUB_JIANGSU_PASSWORD is not set") {
+		t.Fatalf("without the environment variable: %v", err)
+	}
+	t.Setenv("SEALHUB_JIANGSU_PASSWORD", "pw")
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	hc, err := cfg.hubConfig()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if c := hc.Adapters.Credentials; c["shandong-rest"]["app_secret"] != "s3cr3t" || c["jiangsu-soap"]["password"] != "pw" ||
+		c["shandong-rest"]["app_key"] != "sealhub-hub-1" || hc.Adapters.Options.TTL != 30*time.Second || hc.Adapters.Options.Failures != 5 {
+		t.Errorf("adapters %+v", hc.Adapters)
 	}
 	if hc.NodeID != "hub-1" || len(hc.AdminKeys) != 1 || hc.MaxPushAge != 24*time.Hour || hc.Raft.SnapshotThreshold != 8192 ||
 		hc.Raft.LeaderLeaseTimeout != 500*time.Millisecond || !hc.Bootstrap || hc.TLS == nil || len(hc.Join) != 2 ||

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/sealhub/sealhub/adapters"
 	"io"
 	"log/slog"
 	"net"
@@ -56,6 +57,8 @@ type serverConfig struct {
 	Raft       serverRaftConfig `json:"raft"`
 	// API guards the verifier routes: API keys, per-client rate limits, request limits.
 	API serverAPIConfig `json:"api"`
+	// Adapters: this node's credentials for the regions' own services, and the wrapper's settings.
+	Adapters serverAdaptersConfig `json:"adapters"`
 
 	dir string // directory of the config file, for relative paths
 }
@@ -71,6 +74,20 @@ type serverAPIConfig struct {
 	MaxBatch         int               `json:"max_batch"`          // codes per seals:batchGet; default 1000
 	RequestTimeout   string            `json:"request_timeout"`    // one verification; default 10s
 	MaxDocuments     int               `json:"max_documents"`      // OFD verifications at once; default 2 × CPUs
+}
+
+// serverAdaptersConfig is the node-local side of the regional adapters. A registry's adapter
+// configuration in the trust list names its credentials; each node holds them here, by name, field
+// by field (app_key, app_secret, username, password, api_key …). A value "file:PATH" is read from
+// the file (relative to the config file; trailing newline dropped), "env:NAME" from the environment,
+// so secrets need not sit in the config.
+type serverAdaptersConfig struct {
+	Credentials map[string]map[string]string `json:"credentials"`
+	Timeout     string                       `json:"timeout"`   // one call to a region; default 2s
+	TTL         string                       `json:"ttl"`       // cache of good answers; default 30s
+	StaleFor    string                       `json:"stale_for"` // last known answers kept to report stale; default 24h
+	Failures    uint32                       `json:"failures"`  // failures in a row opening the breaker; default 5
+	OpenFor     string                       `json:"open_for"`  // how long the breaker stays open; default 30s
 }
 
 // serverTLSConfig names the cluster CA bundle and this node's certificate and key (`sealhub tls init`).
@@ -301,8 +318,24 @@ func (c *serverConfig) hubConfig() (hub.Config, error) {
 			bad("api.keys[%d]: want {\"name\": \"…\", \"sm3\": \"64 lower-case hex digits\"} (sealhub apikey NAME prints one)", i)
 		}
 	}
+	ad := c.Adapters
+	creds := map[string]adapters.Credentials{}
+	for name, fields := range ad.Credentials {
+		cr := adapters.Credentials{}
+		for field, v := range fields {
+			val, err := c.secret(v)
+			if err != nil {
+				bad("adapters.credentials.%s.%s: %v", name, field, err)
+			}
+			cr[field] = val
+		}
+		creds[name] = cr
+	}
 	a := c.Autopilot
 	hc := hub.Config{
+		Adapters: hub.AdapterConfig{Credentials: creds, Options: adapters.Options{
+			Timeout: dur("adapters.timeout", ad.Timeout, true), TTL: dur("adapters.ttl", ad.TTL, true),
+			StaleFor: dur("adapters.stale_for", ad.StaleFor, true), Failures: ad.Failures, OpenFor: dur("adapters.open_for", ad.OpenFor, true)}},
 		APIKeys: api.Keys, RateLimit: api.RateLimit,
 		Limits: httpapi.Limits{MaxRequestBytes: api.MaxRequestBytes, MaxDocumentBytes: api.MaxDocumentBytes, MaxBatch: api.MaxBatch,
 			RequestTimeout: dur("api.request_timeout", api.RequestTimeout, true), MaxDocuments: api.MaxDocuments},
@@ -317,6 +350,26 @@ func (c *serverConfig) hubConfig() (hub.Config, error) {
 		},
 	}
 	return hc, errors.Join(errs...)
+}
+
+// secret reads a credential value: "file:PATH", "env:NAME", or the value itself.
+func (c *serverConfig) secret(v string) (string, error) {
+	switch {
+	case strings.HasPrefix(v, "file:"):
+		b, err := os.ReadFile(c.path(strings.TrimPrefix(v, "file:")))
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimRight(string(b), "\r\n"), nil
+	case strings.HasPrefix(v, "env:"):
+		name := strings.TrimPrefix(v, "env:")
+		s, ok := os.LookupEnv(name)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", name)
+		}
+		return s, nil
+	}
+	return v, nil
 }
 
 // path resolves a path of the config file against its directory.

@@ -73,12 +73,14 @@ type Config struct {
 	APIKeys   []httpapi.APIKey
 	RateLimit httpapi.RateLimit
 	Limits    httpapi.Limits
-	// Regions answers the status of live-mode registries' seals; nil: they are indeterminate
-	// (REGION_UNAVAILABLE).
-	Regions adapters.Directory
-	Raft    federation.Config // raft tuning; NodeID, Dir, BindAddr and Logger are filled in here
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Regions answers the status of live-mode registries' seals, and — when it is also an
+	// adapters.FeedDirectory — gives sync-mode registries' feeds. nil: the node's own directory over
+	// every adapter kind of this build, with Adapters' credentials and settings.
+	Regions  adapters.Directory
+	Adapters AdapterConfig
+	Raft     federation.Config // raft tuning; NodeID, Dir, BindAddr and Logger are filled in here
+	Logger   *slog.Logger
+	Now      func() time.Time
 }
 
 // What a default read beyond its staleness bound gets.
@@ -127,6 +129,7 @@ type Hub struct {
 	forwarded  prometheus.Counter
 	Resolver   *resolver.Resolver
 	sync       *syncer
+	adapterHC  *http.Client // the adapters' client, when the node built its own directory
 	idents     identities
 	startIndex uint64      // last log index at open: the state is loaded once applied up to it
 	barrier    atomic.Bool // this node is leader and has applied everything before its term
@@ -211,6 +214,14 @@ func Open(cfg Config) (*Hub, error) {
 	key, err := loadNodeKey(cfg.DataDir)
 	if err != nil {
 		return fail(err)
+	}
+	if h.cfg.Regions == nil {
+		m, err := adapters.NewMetrics(h.Metrics)
+		if err != nil {
+			return fail(err)
+		}
+		h.adapterHC = adapterClient()
+		h.cfg.Regions = newSources(h.adapterHC, cfg.Adapters, m)
 	}
 	h.Resolver = h.newResolver(key)
 	if h.sync, err = newSyncer(h); err != nil {
@@ -462,6 +473,9 @@ func (h *Hub) Close(ctx context.Context) error {
 		rerr := h.rpcSrv.Shutdown(ctx)
 		h.wg.Wait()
 		h.rpcClient.HTTP.CloseIdleConnections()
+		if h.adapterHC != nil {
+			h.adapterHC.CloseIdleConnections()
+		}
 		h.closeErr = errors.Join(err, rerr, h.Node.Close(), ignoreClosed(h.mux.Close()))
 	})
 	return h.closeErr

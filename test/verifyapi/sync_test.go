@@ -122,9 +122,9 @@ func TestSyncRegion(t *testing.T) {
 	feed.add(adapters.Change{Code: code14("44", 1), Status: trustlist.StatusValid, EffectiveAt: utc(2025, 1, 1, 0), Seal: describe(t, sealA)})
 	feed.add(adapters.Change{Code: code14("44", 2), Status: trustlist.StatusValid, Seal: describe(t, sealB)})
 	feed.add(adapters.Change{Code: code14("44", 2), Status: trustlist.StatusSuspended, EffectiveAt: suspendedAt, Reason: "单位注销前停用"})
-	feed.add(adapters.Change{Code: code14("44", 3), Status: trustlist.StatusRevoked}) // not described: cannot be filed
+	feed.add(adapters.Change{Code: code14("44", 3), Status: trustlist.StatusRevoked})                         // not described: cannot be filed
 	feed.add(adapters.Change{Code: code14("45", 4), Status: trustlist.StatusValid, Seal: describe(t, sealA)}) // outside 44's jurisdiction
-	feed.add(adapters.Change{Code: code14("44", 1), Status: "lost"})                                         // not a status sealhub records
+	feed.add(adapters.Change{Code: code14("44", 1), Status: "lost"})                                          // not a status sealhub records
 
 	f.push(f.admin, trustlist.Op{Op: trustlist.OpRegistryUpdate, RegistrySpec: &trustlist.RegistrySpec{ID: "44", Mode: trustlist.ModeSync,
 		Adapter: []byte(`{"kind":"test-feed","poll":"50ms","max_age":"2s"}`)}})

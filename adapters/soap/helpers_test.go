@@ -1,0 +1,89 @@
+package soap
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/sealhub/sealhub/test/fakeregion"
+	"github.com/sealhub/sealhub/trustlist"
+)
+
+const (
+	testUser     = "sealhub-44"
+	testPassword = "p@ss-of-region-44"
+)
+
+// config is the adapter configuration of the simulated SOAP region at base (its server's URL).
+func config(base string) Config {
+	return Config{
+		Endpoint:  base + fakeregion.SOAPPath,
+		Username:  testUser,
+		Password:  testPassword,
+		Namespace: fakeregion.SOAPNamespace,
+		Operation: fakeregion.SOAPOperation,
+		Fields: Fields{
+			Code: "return/resultCode", Message: "return/resultMsg",
+			Status: "return/sealStatus", EffectiveAt: "return/statusTime",
+		},
+		Statuses: map[string]trustlist.Status{
+			"1": trustlist.StatusValid, "2": trustlist.StatusSuspended,
+			"3": trustlist.StatusRevoked, "4": trustlist.StatusInvalidated,
+		},
+		SuccessCodes:  []string{fakeregion.SOAPCodeOK},
+		NotFoundCodes: []string{fakeregion.SOAPCodeNotFound},
+		AuthCodes:     []string{fakeregion.SOAPCodeAuth},
+	}
+}
+
+// region starts a simulated region and a Source for it; both stop with the test.
+func region(t *testing.T, o fakeregion.SOAPOptions, edit func(*Config)) (*fakeregion.SOAP, *Source) {
+	t.Helper()
+	if o.Username == "" {
+		o.Username, o.Password = testUser, testPassword
+	}
+	fr := fakeregion.NewSOAP(o)
+	srv := httptest.NewServer(fr)
+	hc := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(func() {
+		hc.CloseIdleConnections()
+		srv.Close()
+	})
+	cfg := config(srv.URL)
+	if edit != nil {
+		edit(&cfg)
+	}
+	src, err := New(cfg, hc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fr, src
+}
+
+// cst reads a time in China Standard Time, the region's default.
+func cst(s string) time.Time {
+	t, err := time.ParseInLocation(DefaultTimeLayout, s, chinaTime)
+	if err != nil {
+		panic(err)
+	}
+	return t.UTC()
+}
+
+// noLeaks fails the test if goroutines started during it are still running at its end (after the
+// cleanups registered before it).
+func noLeaks(t *testing.T) {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		deadline := time.Now().Add(5 * time.Second)
+		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if n := runtime.NumGoroutine(); n > before {
+			buf := make([]byte, 1<<16)
+			t.Errorf("%d goroutines left (%d before):\n%s", n, before, buf[:runtime.Stack(buf, true)])
+		}
+	})
+}
