@@ -74,7 +74,7 @@ func newSyncer(h *Hub) (*syncer, error) {
 // loop runs rounds for the registries that are due, while this node is the established leader.
 func (s *syncer) loop() {
 	defer s.h.wg.Done()
-	tick := time.NewTicker(100 * time.Millisecond)
+	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -29,6 +29,12 @@ const benchRegistries = 8
 // cluster3 opens three hubs on loopback (real bolt stores, fsync on): n1 bootstraps, n2 and n3 join
 // and are promoted. It returns them leader first, with registries r0…r7 created, keyed by keys.
 func cluster3(tb testing.TB) ([]*hub.Hub, []*sm2.PrivateKey) {
+	hubs, keys, _ := cluster3Admin(tb)
+	return hubs, keys
+}
+
+// cluster3Admin is cluster3, also returning the administrator's key.
+func cluster3Admin(tb testing.TB) ([]*hub.Hub, []*sm2.PrivateKey, *sm2.PrivateKey) {
 	admin := key(tb)
 	ap := federation.AutopilotConfig{StabilizationTime: 100 * time.Millisecond, UpdateInterval: 50 * time.Millisecond, ReconcileInterval: 50 * time.Millisecond}
 	dir := tb.TempDir()
@@ -81,7 +87,7 @@ func cluster3(tb testing.TB) ([]*hub.Hub, []*sm2.PrivateKey) {
 	if _, err := c.Push(context.Background(), client.Signer{Registry: trustlist.AdminID, Key: admin}, ops); err != nil {
 		tb.Fatal(err)
 	}
-	return hubs, keys
+	return hubs, keys, admin
 }
 
 // registryChains signs pushes for every registry: pushes in total, perPush seal records each, codes
