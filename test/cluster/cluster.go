@@ -3,6 +3,7 @@ package cluster
 import (
 	"context"
 	"fmt"
+	"github.com/sealhub/sealhub/adapters"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -34,6 +35,8 @@ type Options struct {
 	Autopilot federation.AutopilotConfig
 	// Registries the administrator creates at start (default 3); see Cluster.Registries.
 	Registries int
+	// Regions is every node's adapter directory (nil: the hub's own, with no credentials).
+	Regions adapters.Directory
 }
 
 func (o *Options) setDefaults() {

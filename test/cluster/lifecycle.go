@@ -36,6 +36,7 @@ func (c *Cluster) config(nd *Node) hub.Config {
 		// Close never hands leadership over: Kill is a crash; Stop transfers leadership itself.
 		NoLeaderTransfer: true,
 		DialHook:         c.Net.Hook(nd.Num),
+		Regions:          o.Regions,
 		Raft: federation.Config{
 			HeartbeatTimeout: o.HeartbeatTimeout, ElectionTimeout: o.ElectionTimeout, LeaderLeaseTimeout: o.LeaderLeaseTimeout,
 			SnapshotThreshold: o.SnapshotThreshold, TrailingLogs: o.TrailingLogs,
