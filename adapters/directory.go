@@ -17,7 +17,7 @@ import (
 type Config struct {
 	Kind        string `json:"kind"`                  // rest | soap | signed-json | crl
 	Credentials string `json:"credentials,omitempty"` // name of the node-local credentials to use
-	Timeout     string `json:"timeout,omitempty"`     // per call, e.g. "2s" (wrapper default otherwise)
+	Timeout     string `json:"timeout,omitempty"`     // per call, e.g. "2s" (default: the node's wrapper setting, 2 s; a sync feed read 10 s)
 	TTL         string `json:"ttl,omitempty"`         // cache of good answers, e.g. "30s"
 	// Sync mode: how often the leader reads the region's feed (default DefaultPoll), and how old
 	// the last successful read may be before the hub stops vouching for the registry's statuses

@@ -105,7 +105,7 @@ var Reasons = []ReasonInfo{
 	{ReasonSealInvalidated, Invalid, "the seal was declared invalid (无效) at the time of the check"},
 	{ReasonSealUnknown, Indeterminate, "the trust list holds no record of the seal"},
 	{ReasonCADistrusted, Invalid, "a CA on the certificate path was distrusted before the time of the check"},
-	{ReasonRegionUnavailable, Indeterminate, "the registry's own status service did not answer within the deadline"},
+	{ReasonRegionUnavailable, Indeterminate, "the registry's own status service did not answer within the deadline, this node has no adapter for it, or (sync mode) its feed was last read longer ago than its max_age"},
 	{ReasonMakerNotRegistered, Invalid, "the maker certificate is not one of the registered seal-making systems (制章系统) the verifier was given"},
 	{ReasonMakerExpiredSince, Indeterminate, "the maker certificate was not valid at the time of the check, only at the seal's claimed createDate, and nothing proves when a V1/V4 seal was made"},
 	{ReasonSigningTimeInFuture, Invalid, "the claimed signing time (timeInfo) is later than the time of verification"},

@@ -205,6 +205,11 @@ func (oc *onlineCheck) status(ctx context.Context, rep *Report) {
 func (oc *onlineCheck) syncFresh(rep *Report, reg *trustlist.Registry, rec *trustlist.Seal, at, now time.Time) bool {
 	_, maxAge := adapters.SyncTiming(reg.Adapter)
 	age := now.Sub(reg.Head.RecordedAt)
+	// Only a sync push (unsigned: no key id) says when the feed was read: a registry switched to sync
+	// mode is not fresh because of its last signed push.
+	if last, ok := oc.st.Push(reg.ID, reg.Head.Seq); !ok || last.KeyID != "" {
+		reg = &trustlist.Registry{ID: reg.ID, Name: reg.Name, Adapter: reg.Adapter}
+	}
 	if !reg.Head.RecordedAt.IsZero() {
 		oc.mu.Lock()
 		oc.synced = true

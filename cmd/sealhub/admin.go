@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"github.com/sealhub/sealhub/adapters"
 	"os"
 	"strings"
 	"time"
@@ -77,6 +81,7 @@ func group(use, short string, subs ...*cobra.Command) *cobra.Command {
 
 type registryFlags struct {
 	id, name, kind, mode string
+	adapter              string // file of the adapter configuration (JSON)
 	jurisdiction         []string
 	addKeys, retireKeys  []string
 }
@@ -98,7 +103,7 @@ func (a *adminCmd) registryCommand() *cobra.Command {
 	cf.add(create, true)
 	uf := &registryFlags{}
 	update := &cobra.Command{
-		Use:   "update --id ID [--name NAME] [--jurisdiction 37,3701] [--add-key PUBFILE] [--retire-key KEYID] [--mode MODE]",
+		Use:   "update --id ID [--name NAME] [--jurisdiction 37,3701] [--add-key PUBFILE] [--retire-key KEYID] [--mode MODE] [--adapter FILE]",
 		Short: "Change a registry (registry.update); what is not given keeps its value",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -120,6 +125,7 @@ func (f *registryFlags) add(cmd *cobra.Command, create bool) {
 	fs.StringSliceVar(&f.jurisdiction, "jurisdiction", nil, "GB/T 2260 code prefixes it files seals under, comma-separated (or *)")
 	fs.StringSliceVar(&f.addKeys, "add-key", nil, "PEM public key file of a key the registry signs with (repeatable)")
 	fs.StringVar(&f.mode, "mode", "", "how the hub learns its statuses: push, live or sync (create: default push)")
+	fs.StringVar(&f.adapter, "adapter", "", "JSON file of the regional adapter configuration for live and sync modes (docs/adapters.md; never secrets: it names the nodes' credentials)")
 	if create {
 		fs.StringVar(&f.kind, "kind", "", "province or department")
 	} else {
@@ -161,6 +167,24 @@ func (f *registryFlags) spec(create bool) (*trustlist.RegistrySpec, error) {
 	case "", trustlist.ModePush, trustlist.ModeLive, trustlist.ModeSync:
 	default:
 		return nil, usageError("--mode %q: want push, live or sync", f.mode)
+	}
+	if f.adapter != "" {
+		b, err := os.ReadFile(f.adapter)
+		if err != nil {
+			return nil, usageError("--adapter: %v", err)
+		}
+		c, err := adapters.ParseConfig(b)
+		if err == nil && c.Kind == "" {
+			err = errors.New(`"kind" is required`)
+		}
+		if err != nil {
+			return nil, usageError("--adapter %s: not an adapter configuration (a JSON object with at least \"kind\"): %v", f.adapter, err)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			return nil, usageError("--adapter %s: %v", f.adapter, err)
+		}
+		s.Adapter = compact.Bytes()
 	}
 	for _, j := range f.jurisdiction {
 		if j = strings.TrimSpace(j); j != "" {

@@ -262,6 +262,11 @@ func TestRegistryPushesThroughTheCLI(t *testing.T) {
 		if admin, _ := f.h.State().Registry(trustlist.AdminID); len(admin.Keys) != 2 || admin.Keys[0].NotAfter.IsZero() {
 			t.Errorf("admin keys after rotate: %+v", admin.Keys)
 		}
+		f.mustCLI("admin", "--key", newAdmin, "registry", "update", "--id", "37", "--mode", "live",
+			"--adapter", f.writeFile("adapter.json", []byte("{\n  \"kind\": \"rest\",\n  \"credentials\": \"sd\",\n  \"ttl\": \"5s\"\n}\n")))
+		if reg, _ := f.h.State().Registry("37"); reg.Mode != trustlist.ModeLive || string(reg.Adapter) != `{"kind":"rest","credentials":"sd","ttl":"5s"}` {
+			t.Errorf("after --mode live --adapter: %s %s", reg.Mode, reg.Adapter)
+		}
 		f.mustCLI("admin", "--key", newAdmin, "registry", "update", "--id", "37", "--mode", "push")
 	})
 	t.Run("usage errors", func(t *testing.T) {
@@ -273,6 +278,9 @@ func TestRegistryPushesThroughTheCLI(t *testing.T) {
 			"push of unknown fields":  {"push", "--key", f.regKey, "--registry", "37", f.writeFile("unknown.json", []byte(`[{"op":"seal.file","colour":"red"}]`))},
 			"raw of other registry":   {"push", "--key", f.regKey, "--registry", "11", "--raw", body},
 			"admin without sub":       {"admin", "--key", f.adminKey},
+			"adapter not JSON":        {"admin", "--key", f.adminKey, "registry", "update", "--id", "37", "--adapter", f.writeFile("bad-adapter.json", []byte("{kind"))},
+			"adapter without a kind":  {"admin", "--key", f.adminKey, "registry", "update", "--id", "37", "--adapter", f.writeFile("bad-adapter2.json", []byte(`{"ttl":"5s"}`))},
+			"adapter bad duration":    {"admin", "--key", f.adminKey, "registry", "update", "--id", "37", "--adapter", f.writeFile("bad-adapter3.json", []byte(`{"kind":"rest","ttl":"soon"}`))},
 			"registry create partial": {"admin", "--key", f.adminKey, "registry", "create", "--id", "38"},
 			"distrust bad print":      {"admin", "--key", f.adminKey, "anchor", "distrust", "abc"},
 			"bad server":              {"status", "--server", "ftp://x", "1"},

@@ -67,7 +67,7 @@ func (h *Hub) registryHealth(reg *trustlist.Registry) any {
 	if reg.Mode == trustlist.ModeSync {
 		poll, maxAge := adapters.SyncTiming(reg.Adapter)
 		s := &SyncHealth{SourceSeq: reg.Head.SourceSeq, LastWritten: reg.Head.RecordedAt, MaxAgeMs: maxAge.Milliseconds(), PollMs: poll.Milliseconds()}
-		if !reg.Head.RecordedAt.IsZero() {
+		if last, ok := h.State().Push(reg.ID, reg.Head.Seq); ok && last.KeyID == "" { // a sync push
 			age := h.cfg.Now().Sub(reg.Head.RecordedAt)
 			s.DataAgeMs = age.Milliseconds()
 			s.Fresh = age <= maxAge
