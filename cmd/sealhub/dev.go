@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sealhub/sealhub/adapters"
 	"github.com/sealhub/sealhub/internal/client"
 	"github.com/sealhub/sealhub/internal/demo/seed"
 	"github.com/sealhub/sealhub/internal/hub"
@@ -32,6 +33,8 @@ type devConfig struct {
 	seals         int
 	verbose       bool
 	verifyExample bool
+	regions       bool          // run the simulated regions 44 and 32
+	regionMaxAge  time.Duration // max_age of region 32 (sync); hidden, for tests
 }
 
 func (e *env) devCommand() *cobra.Command {
@@ -44,6 +47,12 @@ func (e *env) devCommand() *cobra.Command {
 seal-maker certificates, and a few hundred seals in every state, all filed through the signed push
 API. Keys and certificates come from the demo PKI: never use them in production.
 
+Unless --regions=false it also runs two simulated regional seal services (the fakeregion command,
+found beside sealhub, on PATH, or built from this source tree): province 44 (广东省), asked live
+through the rest adapter, and province 32 (江苏省), synced from its signed status list through the
+crl adapter. Their seals are held by the regions, not pushed; stop one to see verifications turn
+indeterminate.
+
 The data lives in a fresh temporary directory, removed on exit unless --keep. Ctrl-C stops the hub.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -52,6 +61,9 @@ The data lives in a fresh temporary directory, removed on exit unless --keep. Ct
 			}
 			if cfg.seals < seed.MinSeals || cfg.seals > seed.MaxSeals {
 				return usageError("--seals %d: want %d to %d", cfg.seals, seed.MinSeals, seed.MaxSeals)
+			}
+			if cfg.regionMaxAge <= 0 {
+				return usageError("--region-max-age %s: want a positive duration", cfg.regionMaxAge)
 			}
 			return e.runDev(c.Context(), cfg)
 		},
@@ -63,6 +75,9 @@ The data lives in a fresh temporary directory, removed on exit unless --keep. Ct
 	f.IntVar(&cfg.seals, "seals", 300, "how many demo seals to file")
 	f.BoolVarP(&cfg.verbose, "verbose", "v", false, "log the node's work (raft, pushes, requests) on stderr")
 	f.BoolVar(&cfg.verifyExample, "verify-example", false, "instead, verify the embedded example OFD document offline")
+	f.BoolVar(&cfg.regions, "regions", true, "run the simulated regions 44 (live, rest) and 32 (sync, crl)")
+	f.DurationVar(&cfg.regionMaxAge, "region-max-age", 30*time.Second, "max_age of the sync region 32")
+	_ = f.MarkHidden("region-max-age")
 	return c
 }
 
@@ -83,11 +98,29 @@ func (e *env) runDev(ctx context.Context, cfg devConfig) (err error) {
 		}
 		fmt.Fprintf(e.stdout, "sealhub dev: removed %s\n", dir)
 	}()
+	addr, busy, err := devHTTPAddr(cfg.http)
+	if err != nil {
+		return usageError("--http %s: %v", cfg.http, err)
+	}
+	if busy {
+		fmt.Fprintf(e.stderr, "sealhub dev: %s is busy; using a free port instead\n", cfg.http)
+	}
+	cfg.http = addr
 	s, err := seed.Plan(seed.Options{Seals: cfg.seals})
 	if err != nil {
 		return err
 	}
-	h, err := e.openDevHub(ctx, cfg, dir, s)
+	var regions []*devRegion
+	if cfg.regions {
+		if regions, err = e.startDevRegions(ctx, cfg, dir, s); err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted while starting
+			}
+			return err
+		}
+		defer stopDevRegions(regions)
+	}
+	h, err := e.openDevHub(ctx, cfg, dir, s, regionCredentials(regions))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil // interrupted while starting
@@ -101,7 +134,12 @@ func (e *env) runDev(ctx context.Context, cfg devConfig) (err error) {
 		fmt.Fprintln(e.stdout, "sealhub dev: stopped")
 	}()
 	start := time.Now()
-	if err := s.Push(ctx, client.New(h.URL())); err != nil {
+	c := client.New(h.URL())
+	err = s.Push(ctx, c)
+	if err == nil && len(regions) > 0 {
+		err = registerDevRegions(ctx, c, s, regions)
+	}
+	if err != nil {
 		if ctx.Err() != nil {
 			return nil // interrupted while seeding
 		}
@@ -112,21 +150,19 @@ func (e *env) runDev(ctx context.Context, cfg devConfig) (err error) {
 	if err != nil {
 		return err
 	}
-	printDevSummary(e.stdout, devSummary{url: h.URL(), dir: dir, removed: temp && !cfg.keep, took: took, seeded: s, files: files})
+	for _, r := range regions {
+		if err := r.writeFiles(dir, files); err != nil {
+			return err
+		}
+	}
+	printDevSummary(e.stdout, devSummary{url: h.URL(), dir: dir, removed: temp && !cfg.keep, took: took, seeded: s, files: files, regions: regions})
 	<-ctx.Done()
 	return nil
 }
 
-// openDevHub starts a bootstrapped one-node hub in dir with the demo administrator key and waits
-// until it serves.
-func (e *env) openDevHub(ctx context.Context, cfg devConfig, dir string, s *seed.Seeded) (*hub.Hub, error) {
-	addr, busy, err := devHTTPAddr(cfg.http)
-	if err != nil {
-		return nil, usageError("--http %s: %v", cfg.http, err)
-	}
-	if busy {
-		fmt.Fprintf(e.stderr, "sealhub dev: %s is busy; using a free port instead\n", cfg.http)
-	}
+// openDevHub starts a bootstrapped one-node hub in dir, serving at cfg.http, with the demo
+// administrator key and the regions' credentials, and waits until it serves.
+func (e *env) openDevHub(ctx context.Context, cfg devConfig, dir string, s *seed.Seeded, creds map[string]adapters.Credentials) (*hub.Hub, error) {
 	admin, err := s.AdminPublicPEM()
 	if err != nil {
 		return nil, err
@@ -136,8 +172,9 @@ func (e *env) openDevHub(ctx context.Context, cfg devConfig, dir string, s *seed
 		level = slog.LevelInfo
 	}
 	h, err := hub.Open(hub.Config{
-		NodeID: "dev", DataDir: dir, RaftAddr: "127.0.0.1:0", HTTPAddr: addr, Bootstrap: true,
-		AdminKeys: []string{admin}, Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})),
+		NodeID: "dev", DataDir: dir, RaftAddr: "127.0.0.1:0", HTTPAddr: cfg.http, Bootstrap: true,
+		AdminKeys: []string{admin}, Adapters: hub.AdapterConfig{Credentials: creds},
+		Logger: slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level})),
 	})
 	if err != nil {
 		return nil, err

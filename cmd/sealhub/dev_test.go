@@ -8,10 +8,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -85,15 +88,15 @@ func getSeal(t *testing.T, url, code, at string) trustlist.Status {
 	return body.Status.Status
 }
 
-// TestDevRunsASeededHub runs `sealhub dev` in-process, checks the seeded hub over HTTP, and stops
-// it by cancelling its context.
+// TestDevRunsASeededHub runs `sealhub dev` in-process without its simulated regions (TestDevRegions
+// runs them), checks the seeded hub over HTTP, and stops it by cancelling its context.
 func TestDevRunsASeededHub(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var out, errOut syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"dev", "--http", "127.0.0.1:0", "--seals", "50"}, func(string) string { return "" }, &out, &errOut)
+		done <- run(ctx, []string{"dev", "--http", "127.0.0.1:0", "--seals", "50", "--regions=false"}, func(string) string { return "" }, &out, &errOut)
 	}()
 	var url string
 	waitFor(t, "the summary with the URL", done, func() bool {
@@ -192,6 +195,7 @@ func TestDevUsageErrors(t *testing.T) {
 		"an unknown flag":   {"dev", "--frobnicate"},
 		"--seals not a num": {"dev", "--seals", "many"},
 		"--dir is a file":   {"dev", "--http", "127.0.0.1:0", "--dir", filepath.Join(full, "x")},
+		"a zero max age":    {"dev", "--region-max-age", "0s"},
 	}
 	for name, args := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -242,4 +246,144 @@ func TestDevDataDir(t *testing.T) {
 		t.Fatalf("a temporary dir: %q %v %v", dir, temp, err)
 	}
 	os.RemoveAll(dir)
+}
+
+var (
+	devRegionRe = regexp.MustCompile(`(?m)^  (?:regions)? +(\d+) \S+  (\S+), (live|sync) +(http://\S+)  pid (\d+)  log `)
+	devVerifyRe = regexp.MustCompile(`(?m)^  sealhub verify seal --server \S+ (\S+\.esl)   # region (\d+),`)
+)
+
+// devVerdict is what POST /v1/verify/seal answered, and how long it took.
+type devVerdict struct {
+	Result    string `json:"result"`
+	Reason    string `json:"reason"`
+	StatusNow *struct {
+		Status string `json:"status"`
+		Stale  bool   `json:"stale"`
+	} `json:"status_now"`
+	DataAge *struct {
+		Millis int64 `json:"ms"`
+	} `json:"data_age"`
+	took time.Duration
+}
+
+// verifySealFile posts a seal file to the hub's online verification.
+func verifySealFile(t *testing.T, url, path string) devVerdict {
+	t.Helper()
+	der, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	resp, err := http.Post(url+"/v1/verify/seal", "application/octet-stream", bytes.NewReader(der))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var v devVerdict
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("POST /v1/verify/seal: %s %v", resp.Status, err)
+	}
+	v.took = time.Since(start)
+	return v
+}
+
+// TestDevRegions runs `sealhub dev` with its simulated regions (the fakeregion command, built from
+// this module): a seal of the live region 44 and, once its list is synced, of the sync region 32
+// verify valid; when region 44 stops answering (faults) and region 32 is killed, their seals verify
+// indeterminate REGION_UNAVAILABLE within the request deadline, with the last status stale and its
+// age — never valid; on exit no region process is left.
+func TestDevRegions(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go tool is not on PATH, so sealhub dev cannot build its region simulator")
+	}
+	const requestDeadline = 10 * time.Second // resolver/httpapi's default
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"dev", "--http", "127.0.0.1:0", "--seals", "20", "--region-max-age", "3s"}, func(string) string { return "" }, &out, &errOut)
+	}()
+	waitFor(t, "the summary", done, func() bool { return strings.Contains(out.String(), "Ctrl-C stops the hub.") })
+	stdout := out.String()
+	if strings.Contains(errOut.String(), "WARNING") {
+		t.Fatalf("dev ran without its regions:\n%s", errOut.String())
+	}
+	url := devURLRe.FindStringSubmatch(stdout)[1]
+	type region struct {
+		kind, mode, url, seal string
+		pid                   int
+	}
+	regions := map[string]*region{}
+	for _, m := range devRegionRe.FindAllStringSubmatch(stdout, -1) {
+		pid, _ := strconv.Atoi(m[5])
+		regions[m[1]] = &region{kind: m[2], mode: m[3], url: m[4], pid: pid}
+	}
+	for _, m := range devVerifyRe.FindAllStringSubmatch(stdout, -1) {
+		if r := regions[m[2]]; r != nil {
+			r.seal = m[1]
+		}
+	}
+	r44, r32 := regions["44"], regions["32"]
+	if r44 == nil || r32 == nil || r44.kind != "rest" || r44.mode != "live" || r32.kind != "crl" || r32.mode != "sync" || r44.seal == "" || r32.seal == "" {
+		t.Fatalf("regions %+v %+v in:\n%s", r44, r32, stdout)
+	}
+	if !strings.Contains(stdout, url+"/v1/registries/44") || !strings.Contains(stdout, r44.url+"/_sim/faults") {
+		t.Errorf("the summary lacks the registry or the way to stop a region:\n%s", stdout)
+	}
+
+	if v := verifySealFile(t, url, r44.seal); v.Result != "valid" {
+		t.Fatalf("region 44's seal: %+v", v)
+	}
+	waitFor(t, "region 32's seal valid once its list is synced", done, func() bool { return verifySealFile(t, url, r32.seal).Result == "valid" })
+
+	// A region that stops: indeterminate within the deadline, the last status stale, never valid.
+	stopped := func(what, seal string) {
+		t.Helper()
+		var v devVerdict
+		waitFor(t, what, done, func() bool {
+			v = verifySealFile(t, url, seal)
+			if v.took > requestDeadline {
+				t.Fatalf("%s: answered in %s, beyond the request deadline", what, v.took)
+			}
+			return v.Result != "valid"
+		})
+		for i := 0; ; i++ {
+			if v.Result != "indeterminate" || v.Reason != "REGION_UNAVAILABLE" || v.StatusNow == nil || !v.StatusNow.Stale ||
+				v.StatusNow.Status != "valid" || v.DataAge == nil || v.DataAge.Millis <= 0 {
+				t.Fatalf("%s: %+v (status_now %+v, data_age %+v)", what, v, v.StatusNow, v.DataAge)
+			}
+			if i == 2 {
+				break
+			}
+			v = verifySealFile(t, url, seal)
+		}
+	}
+	req, _ := http.NewRequest(http.MethodPut, r44.url+"/_sim/faults", strings.NewReader(`{"error_rate":1}`))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("PUT faults: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	stopped("region 44 failing", r44.seal)
+	if p, err := os.FindProcess(r32.pid); err != nil || p.Kill() != nil {
+		t.Fatalf("killing region 32 (pid %d): %v", r32.pid, err)
+	}
+	stopped("region 32 killed, past its max_age", r32.seal)
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("dev ended with %v\nstderr: %s", err, errOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("dev did not stop within 30 s of the cancel")
+	}
+	for id, r := range regions {
+		if p, err := os.FindProcess(r.pid); err == nil && p.Signal(syscall.Signal(0)) == nil {
+			t.Errorf("region %s (pid %d) is still running", id, r.pid)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sealhub/sealhub/internal/demo/seed"
+	"github.com/sealhub/sealhub/trustlist"
 )
 
 // devSummary is what `sealhub dev` tells the user once the hub is seeded.
@@ -18,6 +19,7 @@ type devSummary struct {
 	took    time.Duration
 	seeded  *seed.Seeded
 	files   *seed.Files
+	regions []*devRegion // the simulated regions running; none when they could not be had
 }
 
 var stateLabels = []struct {
@@ -41,9 +43,11 @@ func printDevSummary(w io.Writer, d devSummary) {
 		counts = append(counts, fmt.Sprintf("%d %s", len(d.seeded.Codes(l.state)), l.label))
 	}
 	p("  seals: %s", strings.Join(counts, ", "))
+	d.printRegions(p)
 	p("")
 	p("Try:")
 	d.printExamples(p)
+	d.printRegionExamples(p)
 	p("")
 	p("Ctrl-C stops the hub.")
 }
@@ -117,4 +121,47 @@ func validDERSeal(s *seed.Seeded) *seed.Seal {
 		}
 	}
 	return nil
+}
+
+// printRegions prints the simulated regions: id, kind, mode, URL and process, and what they hold.
+func (d devSummary) printRegions(p func(string, ...any)) {
+	if len(d.regions) == 0 {
+		return
+	}
+	p("")
+	for i, r := range d.regions {
+		label := ""
+		if i == 0 {
+			label = "regions"
+		}
+		p("  %-10s %s %s  %s, %-4s  %s  pid %d  log %s", label, r.id, r.name, r.kind, r.mode, r.ready.URL, r.cmd.Process.Pid, filepath.Base(r.logPath))
+	}
+	p("  %-10s simulated regional services (fakeregion), each holding %d seals (valid, suspended 停用, revoked 注销) listed in region-<id>-seals.json;", "", len(d.regions[0].seals))
+	p("  %-10s nothing of theirs is pushed: the hub asks a live region per query and reads a sync region's signed list into the log", "")
+}
+
+// printRegionExamples prints a verification of a valid seal of each region, where to see a
+// region's health, and how to stop each region.
+func (d devSummary) printRegionExamples(p func(string, ...any)) {
+	for _, r := range d.regions {
+		how := fmt.Sprintf("asked live (ttl %v)", r.extra["ttl"])
+		if r.mode == trustlist.ModeSync {
+			how = fmt.Sprintf("synced from its signed list every %v", r.extra["poll"])
+		}
+		if code := r.firstCode(trustlist.StatusValid); code != "" {
+			p("  sealhub verify seal --server %s %s   # region %s, %s: valid", d.url, filepath.Join(d.files.Seals, code+".esl"), r.id, how)
+		}
+	}
+	if len(d.regions) > 0 {
+		r := d.regions[0]
+		p("  curl -s %s/v1/registries/%s   # the region's mode, adapter and health as the hub sees it", d.url, r.id)
+	}
+	for _, r := range d.regions {
+		after := fmt.Sprintf("once its ttl of %v has passed", r.extra["ttl"])
+		if r.mode == trustlist.ModeSync {
+			after = fmt.Sprintf("once its data is older than its max_age of %v", r.extra["max_age"])
+		}
+		p("  curl -s -X PUT %s/_sim/faults -d '{\"error_rate\":1}'   # stop region %s (or: kill %d); %s its seals verify indeterminate (REGION_UNAVAILABLE), never valid; -d '{}' restores it",
+			r.ready.URL, r.id, r.cmd.Process.Pid, after)
+	}
 }
