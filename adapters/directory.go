@@ -188,3 +188,17 @@ func (s *Sources) build(reg *trustlist.Registry) (Source, error) {
 	}
 	return src, nil
 }
+
+// ParseZone reads a time zone as a region's configuration gives it: an IANA name ("Asia/Shanghai")
+// or a fixed offset such as "+08:00".
+func ParseZone(s string) (*time.Location, error) {
+	if t, err := time.Parse("-07:00", s); err == nil {
+		_, off := t.Zone()
+		return time.FixedZone(s, off), nil
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, fmt.Errorf("time_zone %q: want an IANA name or an offset such as +08:00", s)
+	}
+	return loc, nil
+}

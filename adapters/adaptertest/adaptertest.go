@@ -84,7 +84,7 @@ func Run(t *testing.T, tg Target) {
 	if tg.Slow <= 0 {
 		tg.Slow = time.Second
 	}
-	noLeaks(t)
+	NoLeaks(t)
 	t.Run("status mapping", func(t *testing.T) { statusMapping(t, tg) })
 	t.Run("unknown seal", func(t *testing.T) { unknownSeal(t, tg) })
 	t.Run("golden payloads", func(t *testing.T) { golden(t, tg) })
@@ -296,8 +296,8 @@ func malformedNeverCached(t *testing.T, tg Target) {
 	}
 }
 
-// noLeaks fails t if goroutines started during it still run at its end, after its cleanups.
-func noLeaks(t *testing.T) {
+// NoLeaks fails t if goroutines started during it still run at its end, after its cleanups.
+func NoLeaks(t *testing.T) {
 	t.Helper()
 	before := runtime.NumGoroutine()
 	t.Cleanup(func() {

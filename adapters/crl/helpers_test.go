@@ -3,10 +3,10 @@ package crl
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/sealhub/sealhub/adapters/adaptertest"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -144,21 +144,10 @@ func (fx *fixture) requests() []string {
 	return p
 }
 
-// noLeaks fails the test if goroutines started during it are still running at its end (after the
-// cleanups registered before it).
+// noLeaks is adaptertest.NoLeaks.
 func noLeaks(t *testing.T) {
 	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			t.Errorf("%d goroutines left (%d before):\n%s", n, before, buf[:runtime.Stack(buf, true)])
-		}
-	})
+	adaptertest.NoLeaks(t)
 }
 
 // signed is list signed with key into a document, as the region sends it.

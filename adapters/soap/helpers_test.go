@@ -1,9 +1,9 @@
 package soap
 
 import (
+	"github.com/sealhub/sealhub/adapters/adaptertest"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"testing"
 	"time"
 
@@ -71,19 +71,8 @@ func cst(s string) time.Time {
 	return t.UTC()
 }
 
-// noLeaks fails the test if goroutines started during it are still running at its end (after the
-// cleanups registered before it).
+// noLeaks is adaptertest.NoLeaks.
 func noLeaks(t *testing.T) {
 	t.Helper()
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n := runtime.NumGoroutine(); n > before {
-			buf := make([]byte, 1<<16)
-			t.Errorf("%d goroutines left (%d before):\n%s", n, before, buf[:runtime.Stack(buf, true)])
-		}
-	})
+	adaptertest.NoLeaks(t)
 }

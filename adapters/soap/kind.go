@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/sealhub/sealhub/adapters"
 	"github.com/sealhub/sealhub/trustlist"
@@ -56,7 +55,7 @@ func Kind(hc *http.Client) adapters.Kind {
 			TimeLayout: r.TimeLayout, MaxBody: r.MaxBody,
 		}
 		if r.TimeZone != "" {
-			loc, err := zone(r.TimeZone)
+			loc, err := adapters.ParseZone(r.TimeZone)
 			if err != nil {
 				return nil, err
 			}
@@ -64,17 +63,4 @@ func Kind(hc *http.Client) adapters.Kind {
 		}
 		return New(cfg, hc)
 	}
-}
-
-// zone reads an IANA zone name or a fixed offset such as "+08:00".
-func zone(s string) (*time.Location, error) {
-	if t, err := time.Parse("-07:00", s); err == nil {
-		_, off := t.Zone()
-		return time.FixedZone(s, off), nil
-	}
-	loc, err := time.LoadLocation(s)
-	if err != nil {
-		return nil, fmt.Errorf("soap: time_zone %q: want an IANA name or an offset such as +08:00", s)
-	}
-	return loc, nil
 }
