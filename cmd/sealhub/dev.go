@@ -68,6 +68,7 @@ The data lives in a fresh temporary directory, removed on exit unless --keep. Ct
 			return e.runDev(c.Context(), cfg)
 		},
 	}
+	c.AddCommand(e.devSeedCommand())
 	f := c.Flags()
 	f.StringVar(&cfg.dir, "dir", "", "data directory, new or empty, kept on exit (default: a fresh temporary directory)")
 	f.BoolVar(&cfg.keep, "keep", false, "keep the temporary data directory on exit")

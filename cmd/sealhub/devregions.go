@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -36,37 +37,6 @@ import (
 
 // fakeRegionPkg is the simulator command, built from this module when no binary is found.
 const fakeRegionPkg = "github.com/sealhub/sealhub/test/fakeregion/cmd/fakeregion"
-
-// devRegionSpec is one simulated region: its registry, how the hub reads it, and its seals.
-type devRegionSpec struct {
-	id, name, kind string
-	mode           trustlist.Mode
-	latency        time.Duration
-	seals          []devRegionSealSpec
-}
-
-// devRegionSealSpec is one seal a region holds: its owner, the kind of seal and its status now.
-type devRegionSealSpec struct {
-	division, owner string
-	kind            int // ledger.Type…
-	suffix          string
-	status          trustlist.Status
-}
-
-var devRegionSpecs = []devRegionSpec{
-	{id: "44", name: "广东省", kind: "rest", mode: trustlist.ModeLive, latency: 20 * time.Millisecond, seals: []devRegionSealSpec{
-		{"440106", "广州市天河区人民政府", ledger.TypeOfficial, "", trustlist.StatusValid},
-		{"440305", "深圳市南山区市场监督管理局", ledger.TypeOfficial, "", trustlist.StatusValid},
-		{"440104", "广州市越秀区住房和城乡建设局", ledger.TypeFinance, "财务专用章", trustlist.StatusSuspended},
-		{"440303", "深圳市罗湖区教育局", ledger.TypeContract, "合同专用章", trustlist.StatusRevoked},
-	}},
-	{id: "32", name: "江苏省", kind: "crl", mode: trustlist.ModeSync, seals: []devRegionSealSpec{
-		{"320102", "南京市玄武区人民政府", ledger.TypeOfficial, "", trustlist.StatusValid},
-		{"320505", "苏州市虎丘区市场监督管理局", ledger.TypeOfficial, "", trustlist.StatusValid},
-		{"320211", "无锡市滨湖区财政局", ledger.TypeFinance, "财务专用章", trustlist.StatusSuspended},
-		{"320106", "南京市鼓楼区卫生健康委员会", ledger.TypeContract, "合同专用章", trustlist.StatusRevoked},
-	}},
-}
 
 // regionSeal is a seal as POST /_sim/seals takes it.
 type regionSeal struct {
@@ -108,10 +78,14 @@ type devRegion struct {
 	ready regionReady
 }
 
-// planDevRegions makes the regions' registry keys, maker certificates (from the demo PKI) and seals.
-func planDevRegions(s *seed.Seeded, maxAge time.Duration) ([]*devRegion, error) {
+// planDevRegions makes the registry keys, maker certificates (from the demo PKI) and seals of the
+// regions with the given ids.
+func planDevRegions(s *seed.Seeded, ids []string, maxAge time.Duration) ([]*devRegion, error) {
 	var out []*devRegion
 	for _, spec := range devRegionSpecs {
+		if !slices.Contains(ids, spec.id) {
+			continue
+		}
 		r := &devRegion{devRegionSpec: spec, der: map[string][]byte{}, extra: map[string]any{"ttl": "5s", "timeout": "2s"}}
 		if spec.mode == trustlist.ModeSync {
 			r.extra = map[string]any{"poll": "1s", "max_age": maxAge.String(), "timeout": "5s"}
@@ -355,7 +329,7 @@ func (e *env) startDevRegions(ctx context.Context, cfg devConfig, dir string, s 
 		fmt.Fprintf(e.stderr, "sealhub dev: WARNING: running without the simulated regions 44 and 32: %v\n", err)
 		return nil, nil
 	}
-	regions, err := planDevRegions(s, cfg.regionMaxAge)
+	regions, err := planDevRegions(s, devLocalRegions, cfg.regionMaxAge)
 	if err != nil {
 		return nil, err
 	}

@@ -14,7 +14,7 @@ import (
 
 func (e *env) keygenCommand() *cobra.Command {
 	var out string
-	var force bool
+	var force, keep bool
 	cmd := &cobra.Command{
 		Use:   "keygen [--out] PREFIX",
 		Short: "Make an SM2 key pair for signing pushes: PREFIX.key (private) and PREFIX.pub (public)",
@@ -22,7 +22,8 @@ func (e *env) keygenCommand() *cobra.Command {
 the administrator signs pushes with it (--key of push, import and admin). PREFIX.pub is the public
 key (PEM): the administrator registers it (sealhub admin registry create --add-key PREFIX.pub), or
 the hub is started with it as an administrator key (sealhub server --admin-key PREFIX.pub).
-Existing files are not overwritten unless --force is given.`,
+Existing files are not overwritten unless --force is given; with --keep-existing an existing pair
+is kept and the command succeeds, so provisioning can run it on every start.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			prefix := out
@@ -34,12 +35,38 @@ Existing files are not overwritten unless --force is given.`,
 			case prefix == "":
 				return usageError("keygen needs a prefix: sealhub keygen --out registry-37")
 			}
+			if force && keep {
+				return usageError("--force and --keep-existing contradict each other")
+			}
+			if keep {
+				if kept, err := e.keygenKept(prefix); kept || err != nil {
+					return err
+				}
+			}
 			return e.keygen(prefix, force)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "prefix of the files to write (PREFIX.key, PREFIX.pub)")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite existing files")
+	cmd.Flags().BoolVar(&keep, "keep-existing", false, "succeed without writing when PREFIX.key and PREFIX.pub both exist")
 	return cmd
+}
+
+// keygenKept reports whether the pair at prefix exists (--keep-existing); one file without the other
+// is an error.
+func (e *env) keygenKept(prefix string) (bool, error) {
+	prefix = strings.TrimSuffix(strings.TrimSuffix(prefix, ".key"), ".pub")
+	keyPath, pubPath := prefix+".key", prefix+".pub"
+	_, keyErr := os.Lstat(keyPath)
+	_, pubErr := os.Lstat(pubPath)
+	switch {
+	case keyErr == nil && pubErr == nil:
+		fmt.Fprintf(e.stdout, "kept %s and %s\n", keyPath, pubPath)
+		return true, nil
+	case keyErr == nil || pubErr == nil:
+		return false, usageError("only one of %s and %s exists; remove it to make a new pair", keyPath, pubPath)
+	}
+	return false, nil
 }
 
 func (e *env) keygen(prefix string, force bool) error {

@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError("%v", err) })
 	root.AddCommand(e.verifyCommand(), e.inspectCommand(), e.devCommand(), versionCommand(e),
 		e.serverCommand(), e.keygenCommand(), e.tlsCommand(), e.pushCommand(), e.importCommand(), e.adminCommand(), e.statusCommand(),
-		e.clusterCommand(), e.snapshotCommand(), e.receiptCommand(), e.apikeyCommand())
+		e.clusterCommand(), e.snapshotCommand(), e.receiptCommand(), e.apikeyCommand(), e.healthCommand())
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		var ee *exitError

@@ -30,7 +30,8 @@ the file or the flags: they come from SEALHUB_* environment variables (none are 
 Logs go to stderr; the API URL is printed on stdout once the node serves.
 
 A cluster: start the first node with --bootstrap, the others with --join FIRST_CLUSTER_ADDR (any
-member's cluster address works). A node on fresh state tries --join before it may bootstrap, so a
+member's cluster address works), or give every node the same --bootstrap-node FIRST_ID and --join
+list (a StatefulSet, a compose file). A node on fresh state tries --join before it may bootstrap, so a
 rebuilt first node rejoins instead of founding a second cluster; a node with raft state ignores
 both. Joined nodes are non-voters until caught up and healthy, then promoted (keeping an odd
 number of voters). On SIGTERM a leader hands leadership over before stopping.
@@ -68,6 +69,7 @@ Exit codes: 0 stopped cleanly, 3 bad configuration or a failure to start or stop
 	fs.StringVar(&fl.RaftAdvertiseAddr, "raft-advertise-addr", "", "raft address other nodes dial (raft_advertise_addr)")
 	fs.StringVar(&fl.HTTPAddr, "http-addr", fl.HTTPAddr, "API listen address (http_addr)")
 	fs.BoolVar(&fl.Bootstrap, "bootstrap", false, "may found a one-node cluster on fresh state, after trying --join (bootstrap)")
+	fs.StringVar(&fl.BootstrapNode, "bootstrap-node", "", "only the node with this id may found the cluster, as --bootstrap (bootstrap_node; same flags for every node)")
 	fs.StringSliceVar(&fl.Join, "join", nil, "cluster address of an existing member to join on fresh state (join; repeatable)")
 	fs.StringVar(&fl.TLS.CA, "tls-ca", "", "cluster CA bundle, PEM (tls.ca)")
 	fs.StringVar(&fl.TLS.Cert, "tls-cert", "", "this node's certificate, PEM (tls.cert)")
@@ -126,6 +128,7 @@ func overrideServerConfig(cfg, fl *serverConfig, fs *pflag.FlagSet) error {
 	if fs.Changed("bootstrap") {
 		cfg.Bootstrap = fl.Bootstrap
 	}
+	set("bootstrap-node", &cfg.BootstrapNode, fl.BootstrapNode)
 	if fs.Changed("admin-key") {
 		cfg.AdminKeys = nil
 		for _, p := range fl.AdminKeys {

@@ -34,6 +34,9 @@ type serverConfig struct {
 	RaftAdvertiseAddr string `json:"raft_advertise_addr"` // address other nodes dial (default: raft_addr)
 	HTTPAddr          string `json:"http_addr"`           // API listen address
 	Bootstrap         bool   `json:"bootstrap"`           // may found a one-node cluster on fresh state (after trying join)
+	// BootstrapNode is bootstrap for the node whose node_id it equals, and false for the others, so
+	// every node of a set (a StatefulSet, a compose file) can be given the same settings.
+	BootstrapNode string `json:"bootstrap_node"`
 	// Join lists cluster (raft) addresses of existing members: a node on fresh state asks them to add
 	// it; any member forwards to the leader. Ignored once the node holds raft state.
 	Join         []string `json:"join"`
@@ -292,6 +295,9 @@ func (c *serverConfig) hubConfig() (hub.Config, error) {
 	if c.JoinAttempts < 0 {
 		bad("join_attempts: %d must not be negative", c.JoinAttempts)
 	}
+	if c.Bootstrap && c.BootstrapNode != "" {
+		bad("bootstrap and bootstrap_node %q: give one (bootstrap_node decides by node_id)", c.BootstrapNode)
+	}
 	var tlsConf *transport.TLS
 	switch t := c.TLS; {
 	case t.CA == "" && t.Cert == "" && t.Key == "":
@@ -340,7 +346,7 @@ func (c *serverConfig) hubConfig() (hub.Config, error) {
 		Limits: httpapi.Limits{MaxRequestBytes: api.MaxRequestBytes, MaxDocumentBytes: api.MaxDocumentBytes, MaxBatch: api.MaxBatch,
 			RequestTimeout: dur("api.request_timeout", api.RequestTimeout, true), MaxDocuments: api.MaxDocuments},
 		NodeID: c.NodeID, DataDir: c.path(c.DataDir), RaftAddr: c.RaftAddr, AdvertiseAddr: c.RaftAdvertiseAddr, HTTPAddr: c.HTTPAddr,
-		Bootstrap: c.Bootstrap, Join: c.Join, JoinAttempts: c.JoinAttempts, TLS: tlsConf, AdminKeys: keys, MaxPushAge: maxAge, Raft: rc,
+		Bootstrap: c.Bootstrap || (c.BootstrapNode != "" && c.BootstrapNode == c.NodeID), Join: c.Join, JoinAttempts: c.JoinAttempts, TLS: tlsConf, AdminKeys: keys, MaxPushAge: maxAge, Raft: rc,
 		MaxStale: dur("max_stale", c.MaxStale, true), StaleReads: c.StaleReads, ReadTimeout: dur("read_timeout", c.ReadTimeout, true),
 		NoLeaderTransfer: c.NoLeaderTransfer,
 		Autopilot: federation.AutopilotConfig{

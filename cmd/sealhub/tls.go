@@ -49,6 +49,7 @@ type tlsInitOptions struct {
 	daysCA   int
 	days     int
 	force    bool
+	keep     bool // --keep-existing
 }
 
 func (e *env) tlsInitCommand() *cobra.Command {
@@ -72,11 +73,15 @@ node only ca.crt and its own pair; keep ca.key off the servers.
 If DIR already holds ca.crt and ca.key, that CA issues the new certificates, so a node can be added
 later: sealhub tls init --dir DIR --node hub-4=10.0.0.4. Existing files are never overwritten unless
 --force is given, and --force also makes a new CA, after which certificates of the old one are no
-longer trusted.`,
+longer trusted. With --keep-existing, a certificate whose two files already exist is kept and
+not issued again, so provisioning (an init container, a compose service) can run it every start.`,
 		Example: `  sealhub tls init --dir tls --node hub-1=10.0.0.1,hub-1.example.org --node hub-2=10.0.0.2 --node hub-3=10.0.0.3`,
 		Args:    cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			o.opGiven = c.Flags().Changed("operator")
+			if o.force && o.keep {
+				return usageError("--force and --keep-existing contradict each other")
+			}
 			return e.tlsInit(o)
 		},
 	}
@@ -87,6 +92,7 @@ longer trusted.`,
 	f.IntVar(&o.daysCA, "days-ca", 3650, "validity of a new CA, in days")
 	f.IntVar(&o.days, "days", 825, "validity of the node and operator certificates, in days (at most the CA's)")
 	f.BoolVar(&o.force, "force", false, "overwrite existing files, making a new CA")
+	f.BoolVar(&o.keep, "keep-existing", false, "keep a certificate whose .crt and .key exist instead of failing (not with --force)")
 	return cmd
 }
 
@@ -112,6 +118,11 @@ func (e *env) tlsInit(o tlsInitOptions) error {
 	}
 	if n := len(subjects); reused && !o.opGiven && n > 0 && subjects[n-1].operator {
 		subjects = subjects[:n-1] // the default operator comes with a new CA only
+	}
+	if o.keep && reused { // certificates of a new CA cannot be kept: refuseOverwrite says so
+		if subjects, err = e.keepExisting(o, subjects); err != nil || len(subjects) == 0 {
+			return err // nil: every certificate asked for is there already
+		}
 	}
 	if len(subjects) == 0 {
 		return usageError("nothing to issue: give --node ID (or --operator NAME)")
@@ -142,6 +153,26 @@ func (e *env) tlsInit(o tlsInitOptions) error {
 		fmt.Fprintf(e.stdout, "%s: wrote %s and %s (%s)\n", s.label(), crt, key, tlsDescribeCert(s.cert))
 	}
 	return e.printTLSConfig(caCrt, o.dir, subjects)
+}
+
+// keepExisting drops the subjects whose certificate and key both exist (--keep-existing), saying
+// so; one file without the other is an error, since it cannot be repaired without a new pair.
+func (e *env) keepExisting(o tlsInitOptions, subjects []tlsSubject) ([]tlsSubject, error) {
+	var out []tlsSubject
+	for _, s := range subjects {
+		crt, key := s.path(o.dir, ".crt"), s.path(o.dir, ".key")
+		_, crtErr := os.Lstat(crt)
+		_, keyErr := os.Lstat(key)
+		switch {
+		case crtErr == nil && keyErr == nil:
+			fmt.Fprintf(e.stdout, "%s: kept %s and %s\n", s.label(), crt, key)
+		case crtErr == nil || keyErr == nil:
+			return nil, usageError("%s: only one of %s and %s exists; remove it to issue a new pair", s.label(), crt, key)
+		default:
+			out = append(out, s)
+		}
+	}
+	return out, nil
 }
 
 // refuseOverwrite fails on the first file of subjects that exists, unless --force.

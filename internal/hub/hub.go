@@ -241,6 +241,10 @@ func Open(cfg Config) (*Hub, error) {
 	h.wg.Add(2)
 	go h.leaderLoop()
 	go h.sync.loop()
+	if h.adapterHC != nil {
+		h.wg.Add(1)
+		go h.redialRegions(redialEvery)
+	}
 	if !h.Node.Existing() && len(cfg.Join) > 0 {
 		h.wg.Add(1)
 		go h.joinOrBootstrap()

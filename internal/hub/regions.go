@@ -34,6 +34,30 @@ func adapterClient() *http.Client {
 	}}
 }
 
+// redialEvery bounds how long a pooled connection to a region outlives a change of the address its
+// name resolves to.
+const redialEvery = 30 * time.Second
+
+// redialRegions closes the adapters' idle connections every period until the hub stops, so the next
+// call to each region dials anew and resolves its name again. A kept-alive connection is otherwise
+// reused for as long as it stays busy — a sync region polled every second never idles long enough
+// for IdleConnTimeout — and keeps talking to whatever now holds the old address: seen in the
+// compose cluster, where a replaced region container's address went to another region, which
+// answered the first one's feed requests with 404 until the node restarted.
+func (h *Hub) redialRegions(period time.Duration) {
+	defer h.wg.Done()
+	t := time.NewTicker(period)
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+			h.adapterHC.CloseIdleConnections()
+		}
+	}
+}
+
 // newSources is the node's directory over every adapter kind this build runs.
 func newSources(hc *http.Client, cfg AdapterConfig, m *adapters.Metrics) *adapters.Sources {
 	o := cfg.Options

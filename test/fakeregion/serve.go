@@ -269,12 +269,14 @@ func (s *Simulator) Stats() Stats {
 //	PUT  /_sim/faults  {"latency":"50ms","error_rate":0.1,"auth_rate","malformed_rate","truncated_rate","html_rate","drip_rate","drip_every":"50ms"}
 //	                   replaces the faults (absent: none) → the faults now; GET reads them
 //	GET  /_sim/stats   → Stats
+//	GET  /_sim/adapter[?credentials_name=NAME] → Info for the region at the URL it was asked by
+//	                   (http:// + Host), so a setup job can register it without reading its output
 func (s *Simulator) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if !strings.HasPrefix(req.URL.Path, ControlPrefix) {
 		s.region.ServeHTTP(w, req)
 		return
 	}
-	route := map[string][]string{"/_sim/seals": {http.MethodPost}, "/_sim/faults": {http.MethodGet, http.MethodPut}, "/_sim/stats": {http.MethodGet}}
+	route := map[string][]string{"/_sim/seals": {http.MethodPost}, "/_sim/faults": {http.MethodGet, http.MethodPut}, "/_sim/stats": {http.MethodGet}, "/_sim/adapter": {http.MethodGet}}
 	methods, ok := route[req.URL.Path]
 	switch {
 	case !ok:
@@ -316,7 +318,30 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		controlJSON(w, faultsJSONOf(s.region.currentFaults()))
 	case "GET /_sim/stats":
 		controlJSON(w, s.Stats())
+	case "GET /_sim/adapter":
+		name := req.URL.Query().Get("credentials_name")
+		if name == "" {
+			name = s.id
+		}
+		controlJSON(w, s.Info("http://"+req.Host, name))
 	}
+}
+
+// Info is what a sealhub setup needs to use a region: the fakeregion command prints it once it
+// listens, and GET /_sim/adapter answers it.
+type Info struct {
+	Kind            string               `json:"kind"`
+	Region          string               `json:"region"`
+	URL             string               `json:"url"`
+	CredentialsName string               `json:"credentials_name"`
+	Credentials     adapters.Credentials `json:"credentials"` // for the nodes' configuration, never replicated
+	Adapter         json.RawMessage      `json:"adapter"`     // the registry's adapter configuration
+}
+
+// Info describes the region served at url, its credentials named credentialsName.
+func (s *Simulator) Info(url, credentialsName string) Info {
+	return Info{Kind: s.kind, Region: s.id, URL: url, CredentialsName: credentialsName,
+		Credentials: s.Credentials(), Adapter: s.AdapterConfig(url, credentialsName, nil)}
 }
 
 // FaultsJSON is Faults as the control API writes them: durations as Go durations ("50ms").

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -23,7 +24,6 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
-	"github.com/sealhub/sealhub/adapters"
 	"github.com/sealhub/sealhub/test/fakeregion"
 	"github.com/sealhub/sealhub/trustlist/smcrypto"
 )
@@ -42,6 +42,10 @@ func main() {
 	}
 }
 
+// credentialsEnv holds the region's credentials as a JSON object ({"app_key": …, "app_secret": …}),
+// so a deployment can give the region and the hub nodes the same secrets; unset: fresh ones.
+const credentialsEnv = "FAKEREGION_CREDENTIALS"
+
 // errUsage: the flags were wrong (the flag package has said how).
 var errUsage = errors.New("usage")
 
@@ -50,7 +54,7 @@ type config struct {
 	kind, region, listen, key, credsName, seals string
 	seed                                        uint64
 	faults                                      fakeregion.Faults
-	stopWithStdin                               bool
+	stopWithStdin, sealsOptional                bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -72,6 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.key, "key", "", "SM2 private key (PEM) the signed kinds sign with; generated and written there when missing (default: a fresh key, not kept)")
 	fs.StringVar(&c.credsName, "credentials-name", "", "name of the credentials in the adapter configuration (default: the region id)")
 	fs.StringVar(&c.seals, "seals", "", "JSON file of seals to start with, as POST /_sim/seals takes them")
+	fs.BoolVar(&c.sealsOptional, "seals-optional", false, "start empty when the --seals file does not exist yet (a deployment's setup job writes it later)")
 	fs.BoolVar(&c.stopWithStdin, "stop-with-stdin", false, "also stop when stdin closes (for a parent process that may die without stopping it)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -101,16 +106,6 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-// ready is the line printed once the region listens.
-type ready struct {
-	Kind            string               `json:"kind"`
-	Region          string               `json:"region"`
-	URL             string               `json:"url"`
-	CredentialsName string               `json:"credentials_name"`
-	Credentials     adapters.Credentials `json:"credentials"`
-	Adapter         json.RawMessage      `json:"adapter"`
-}
-
 // run serves the region until ctx ends (or stdin closes, with --stop-with-stdin).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	c, err := parseFlags(args, stderr)
@@ -127,8 +122,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 	url := "http://" + ln.Addr().String()
-	line, err := json.Marshal(ready{Kind: c.kind, Region: c.region, URL: url, CredentialsName: c.credsName,
-		Credentials: sim.Credentials(), Adapter: sim.AdapterConfig(url, c.credsName, nil)})
+	line, err := json.Marshal(sim.Info(url, c.credsName))
 	if err == nil {
 		_, err = fmt.Fprintf(stdout, "%s\n", line)
 	}
@@ -168,6 +162,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 // newSimulator builds the region from the flags: its key and its seals.
 func newSimulator(c config, log *slog.Logger) (*fakeregion.Simulator, error) {
 	spec := fakeregion.Spec{Kind: c.kind, Region: c.region, Seed: c.seed, Faults: c.faults}
+	if v := os.Getenv(credentialsEnv); v != "" {
+		if err := json.Unmarshal([]byte(v), &spec.Credentials); err != nil {
+			return nil, fmt.Errorf("%s: want a JSON object of strings: %w", credentialsEnv, err)
+		}
+	}
 	if c.key != "" && (c.kind == fakeregion.KindSignedJSON || c.kind == fakeregion.KindCRL) {
 		k, err := loadKey(c.key, log)
 		if err != nil {
@@ -181,6 +180,10 @@ func newSimulator(c config, log *slog.Logger) (*fakeregion.Simulator, error) {
 	}
 	if c.seals != "" {
 		data, err := os.ReadFile(c.seals)
+		if errors.Is(err, fs.ErrNotExist) && c.sealsOptional {
+			log.Info("no seals file yet; starting empty", "seals", c.seals)
+			return sim, nil
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/sealhub/sealhub/adapters"
 	"github.com/sealhub/sealhub/adapters/crl"
+	"github.com/sealhub/sealhub/test/fakeregion"
 	"github.com/sealhub/sealhub/trustlist"
 )
 
@@ -34,7 +35,7 @@ func build(t *testing.T) string {
 }
 
 // start runs the command and reads its ready line.
-func start(t *testing.T, bin string, args ...string) (*exec.Cmd, ready, <-chan error) {
+func start(t *testing.T, bin string, args ...string) (*exec.Cmd, fakeregion.Info, <-chan error) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
@@ -55,7 +56,7 @@ func start(t *testing.T, bin string, args ...string) (*exec.Cmd, ready, <-chan e
 			<-done
 		}
 	})
-	var r ready
+	var r fakeregion.Info
 	if err != nil || json.Unmarshal(line, &r) != nil {
 		t.Fatalf("ready line %q: %v\nstderr: %s", line, err, stderr.String())
 	}
