@@ -254,6 +254,9 @@ func statusCheck(s *StatusInfo, rec *trustlist.Seal) Check {
 		if e.Reason != "" {
 			by += ": " + e.Reason
 		}
+	} else if s.EffectiveAt != nil && s.CheckedAt != nil {
+		by = fmt.Sprintf("registry %s, effective %s, as its own service answered at %s", rec.Registry,
+			s.EffectiveAt.UTC().Format(time.RFC3339), s.CheckedAt.UTC().Format(time.RFC3339))
 	}
 	switch s.Status {
 	case trustlist.StatusValid:

@@ -191,6 +191,12 @@ func TestLiveRegion(t *testing.T) {
 				if s := r.StatusNow; s == nil || s.Source != resolver.SourceRegion || s.Registry != "41" {
 					t.Errorf("status_now %+v, want from region/41", s)
 				}
+				if tc.fast && r.Reason == resolver.ReasonSealRevoked {
+					// The detail says since when the region holds the status, not only when it was asked.
+					if d := r.Checks.Status.Detail; !strings.Contains(d, "effective "+before.UTC().Format(time.RFC3339)) {
+						t.Errorf("status detail %q lacks the region's effective time %s", d, before.UTC().Format(time.RFC3339))
+					}
+				}
 				if r.Result == resolver.Valid && tc.fast {
 					if r.StatusAtSigning == nil || r.StatusAtSigning.EffectiveAt == nil || r.StatusAtSigning.Evidence == "" || r.StatusAtSigning.CheckedAt == nil {
 						t.Errorf("status_at_signing lacks the region's effective_at, checked_at or evidence: %+v", r.StatusAtSigning)
