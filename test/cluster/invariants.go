@@ -34,8 +34,8 @@ func (c *Cluster) CheckInvariants(t testing.TB) {
 	for _, i := range nodes {
 		st := states[i]
 		var bad []string
-		bad = append(bad, checkAcks(st, acks)...)
-		bad = append(bad, checkSequences(st)...)
+		bad = append(bad, CheckAcks(st, acks)...)
+		bad = append(bad, CheckSequences(st)...)
 		for _, r := range append([]*Registry{c.Admin}, c.Registries...) {
 			seq, hash := r.Head()
 			if rec, ok := st.Registry(r.ID); !ok || rec.Head.Seq < seq {
@@ -53,8 +53,11 @@ func (c *Cluster) CheckInvariants(t testing.TB) {
 	t.Logf("invariants checked on nodes %v at index %d: %d acknowledged pushes, %d seals", nodes, states[nodes[0]].Index(), len(acks), seals)
 }
 
-// checkAcks finds the acknowledged pushes and seals st lacks.
-func checkAcks(st *trustlist.State, acks []Ack) []string {
+// CheckAcks finds the acknowledged pushes and seals st lacks: for each ack, the registry's push
+// record at that seq must be there with the acknowledged hash and raft index, and every seal the push
+// filed must be filed. It is a pure check of one state, so the harnesses outside this package (the
+// chaos test) use it on snapshots; each violation is one line.
+func CheckAcks(st *trustlist.State, acks []Ack) []string {
 	var bad []string
 	for _, a := range acks {
 		rec, ok := st.Push(a.Registry, a.Seq)
@@ -76,8 +79,10 @@ func checkAcks(st *trustlist.State, acks []Ack) []string {
 	return bad
 }
 
-// checkSequences finds sequence gaps and heads that do not match their push records.
-func checkSequences(st *trustlist.State) []string {
+// CheckSequences finds sequence gaps and heads that do not match their push records: every registry
+// of st must hold a push record for each seq from 1 to its head, the head's hash must be that
+// record's, and no record may lie past the head. Each violation is one line.
+func CheckSequences(st *trustlist.State) []string {
 	var bad []string
 	for _, r := range st.Registries() {
 		for seq := uint64(1); seq <= r.Head.Seq; seq++ {
