@@ -162,12 +162,19 @@ func (h *Hub) consistency(c *gin.Context) {
 			}
 			bound = d
 		}
-		if lc := h.Node.LastContact(); lc > bound {
+		var why string
+		if loading, state := h.loading(); loading {
+			// Recent contact says nothing while the node re-applies its own log after a start.
+			why = fmt.Sprintf("this node is still %s since it started: retry on another node, or ask with consistency=stale", state)
+		} else if lc := h.Node.LastContact(); lc > bound {
+			why = fmt.Sprintf("this node's copy may be stale: time since it last heard from the leader: %s, beyond the %s bound: retry on another node, raise max_stale, or ask with consistency=stale", ageText(lc), bound)
+		}
+		if why != "" {
 			if h.cfg.StaleReads == StaleFlag {
 				c.Header(HeaderStale, "true")
 				break
 			}
-			e := httpx.Errorf(503, "STALE_READ", "this node's copy may be stale: time since it last heard from the leader: %s, beyond the %s bound: retry on another node, raise max_stale, or ask with consistency=stale", ageText(lc), bound)
+			e := httpx.Errorf(503, "STALE_READ", "%s", why)
 			e.RetryAfter = time.Second
 			httpx.Fail(c, e)
 			c.Abort()

@@ -131,8 +131,8 @@ type Hub struct {
 	sync       *syncer
 	adapterHC  *http.Client // the adapters' client, when the node built its own directory
 	idents     identities
-	startIndex uint64      // last log index at open: the state is loaded once applied up to it
-	barrier    atomic.Bool // this node is leader and has applied everything before its term
+	startIndex atomic.Uint64 // last log index at open: the state is loaded once applied up to it
+	barrier    atomic.Bool   // this node is leader and has applied everything before its term
 	stop       chan struct{}
 	wg         sync.WaitGroup
 	closeOnce  sync.Once
@@ -199,7 +199,7 @@ func Open(cfg Config) (*Hub, error) {
 		h.mux.Close()
 		return nil, err
 	}
-	h.startIndex = h.Node.Raft().LastIndex()
+	h.startIndex.Store(h.Node.Raft().LastIndex())
 	fail := func(err error) (*Hub, error) {
 		h.Node.Close()
 		h.mux.Close()
@@ -400,11 +400,22 @@ func (h *Hub) establish() error {
 	return nil
 }
 
+// loading reports whether the node is still replaying the log it had when it opened: until then its
+// state can be far older than its contact with the leader suggests (a restarted node hears from the
+// leader long before it has re-applied its own log).
+func (h *Hub) loading() (bool, string) {
+	applied, start := h.Node.AppliedIndex(), h.startIndex.Load()
+	if applied < start {
+		return true, fmt.Sprintf("loading state: applied %d of %d", applied, start)
+	}
+	return false, ""
+}
+
 // Ready reports whether the node serves: its state is loaded (applied up to the log it had at
 // start), a leader is known, and — on the leader — the post-election barrier has run.
 func (h *Hub) Ready() (bool, string) {
-	if h.Node.AppliedIndex() < h.startIndex {
-		return false, fmt.Sprintf("loading state: applied %d of %d", h.Node.AppliedIndex(), h.startIndex)
+	if loading, why := h.loading(); loading {
+		return false, why
 	}
 	if addr, _ := h.Node.Leader(); addr == "" {
 		return false, "no leader known"
@@ -444,13 +455,19 @@ func (h *Hub) WaitReady(ctx context.Context) error {
 	}
 }
 
+// handOverTimeout bounds the leadership transfer at shutdown. A transfer takes milliseconds when a
+// follower is caught up; when none can be (just after a partition) an election does the same job,
+// and the whole stop must still fit in a container runtime's 10 s grace (docker stop's default):
+// the chaos test saw a 10 s bound here end in SIGKILL.
+const handOverTimeout = 3 * time.Second
+
 // handOver transfers leadership before a leader stops (SIGTERM, rolling restarts), so the cluster
 // does not wait an election timeout for a new leader.
 func (h *Hub) handOver(ctx context.Context) {
 	if h.cfg.NoLeaderTransfer || !h.Node.IsLeader() || h.Node.OtherVoters() == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, handOverTimeout)
 	defer cancel()
 	if err := h.Node.TransferLeadership(ctx, ""); err != nil {
 		h.log.Warn("leadership transfer before shutdown failed; the cluster will elect a new leader", "err", err)

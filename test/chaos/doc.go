@@ -42,8 +42,8 @@
 // nothing and are dropped; every 200 (and every 404 for a seal) goes into the history. A verifier
 // sends the demo seals of the seeded data (SES_Seal DER) to POST /v1/verify/seal and checks each
 // report is well-formed and never contradicts the verdict the cluster gave before the first fault
-// (indeterminate is always allowed; answers read from an empty trust list, trust-list index 0, as a
-// node just started may give, are counted apart).
+// (indeterminate is always allowed). An answer read from an empty trust list (trust-list index 0) is
+// a violation: a node still re-applying its log after a start refuses default reads (STALE_READ).
 //
 // # Model
 //

@@ -81,8 +81,10 @@ func (w *Workload) verify(ctx context.Context, r *rand.Rand) {
 			}
 			w.Counters.Inc("verify." + string(rep.Result))
 			if rep.TrustlistIndex == 0 {
-				// A node just started may answer before it has loaded its trust list (see doc.go).
+				// A node still re-applying its log after a start must refuse default reads
+				// (STALE_READ), not answer from the empty trust list it begins with.
 				w.Counters.Inc("verify-empty." + string(rep.Result))
+				w.Violate("%s: verification of %s answered from an empty trust list (index 0) at default consistency", n.Name, s.Name)
 			}
 			if flipped(s.Baseline, rep.Result) {
 				w.Violate("%s: seal %s verified %s (%s) at trust-list index %d, was %s before any fault",
@@ -109,8 +111,8 @@ func flipped(baseline, got resolver.Verdict) bool {
 
 // checkReport decodes a 200 verification answer and checks it is well-formed: a seal report with a
 // verdict and a reason, the answering node's receipt, and the verdict header agreeing with the
-// body. (The trust-list index it read may be 0: a node answers from an empty trust list until it
-// has loaded its own; the verifier counts those answers.)
+// body. (An answer at trust-list index 0, from a node that has not loaded its trust list, is
+// counted and reported as a violation by the caller.)
 func checkReport(a answer) (*resolver.Report, error) {
 	var rep resolver.Report
 	if err := json.Unmarshal(a.body, &rep); err != nil {
