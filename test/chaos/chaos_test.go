@@ -2,7 +2,6 @@ package chaos
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -246,20 +245,14 @@ func baselines(seals []*SealFile) string {
 	return counts(m)
 }
 
-// repoRoot is the directory of go.mod above the working directory.
+// repoRoot is the module's root: go test runs this package in test/chaos.
 func repoRoot() (string, error) {
-	dir, err := os.Getwd()
+	dir, err := filepath.Abs(filepath.Join("..", ".."))
 	if err != nil {
 		return "", err
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("chaos: no go.mod above the working directory")
-		}
-		dir = parent
+	if _, err := os.Stat(filepath.Join(dir, "deploy", "compose", "docker-compose.yml")); err != nil {
+		return "", fmt.Errorf("chaos: the module root: %w", err)
 	}
+	return dir, nil
 }
