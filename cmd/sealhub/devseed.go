@@ -142,7 +142,8 @@ func (e *env) devSeed(ctx context.Context, cfg devSeedConfig) error {
 	ctx, cancel := context.WithTimeout(ctx, cfg.wait)
 	defer cancel()
 	server := strings.TrimSuffix(cfg.server, "/")
-	if err := waitJSON(ctx, server+"/readyz", func(v map[string]any) bool { return v["ready"] == true && v["initialized"] == true }); err != nil {
+	var readyz struct{ Ready, Initialized bool }
+	if err := waitJSON(ctx, server+"/readyz", &readyz, func() bool { return readyz.Ready && readyz.Initialized }); err != nil {
 		return fmt.Errorf("sealhub dev seed: the server at %s is not ready: %w", server, err)
 	}
 	regions, err := e.seedRegions(ctx, cfg)
@@ -153,17 +154,15 @@ func (e *env) devSeed(ctx context.Context, cfg devSeedConfig) error {
 	if err != nil {
 		return err
 	}
-	if err := planRegionSeals(s, regions); err != nil {
+	if err := planRegionSeals(s, regions, cfg.maxAge); err != nil {
 		return err
 	}
 	c := client.New(server)
-	start := time.Now()
-	if err := s.Push(ctx, c); err != nil {
-		return fmt.Errorf("sealhub dev seed: %w", err)
+	if _, err := c.Registry(ctx, s.Registries[0].ID); err == nil {
+		return usageError("sealhub dev seed: the cluster already holds registry %s but %s has no %s: it was seeded from elsewhere, or a run failed half way; start from empty volumes (docker-compose down -v)",
+			s.Registries[0].ID, cfg.out, devSeedMarker)
 	}
-	if err := registerDevRegions(ctx, c, s, regions); err != nil {
-		return fmt.Errorf("sealhub dev seed: %w", err)
-	}
+	// The keys go to disk before anything is pushed with them.
 	files, err := s.WriteFiles(cfg.out)
 	if err != nil {
 		return err
@@ -173,13 +172,24 @@ func (e *env) devSeed(ctx context.Context, cfg devSeedConfig) error {
 			return err
 		}
 	}
+	start := time.Now()
+	if err := s.Push(ctx, c); err != nil {
+		return fmt.Errorf("sealhub dev seed: %w", err)
+	}
+	if err := registerDevRegions(ctx, c, s, regions); err != nil {
+		return fmt.Errorf("sealhub dev seed: %w", err)
+	}
 	e.printSeedSummary(server, cfg.out, s, files, regions, time.Since(start))
 	info, err := json.MarshalIndent(map[string]any{"server": server, "seeded_at": time.Now().UTC().Format(time.RFC3339),
 		"seals": len(s.Seals), "pushes": s.Pushes, "regions": cfg.regions}, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(marker, append(info, '\n'), 0o644)
+	tmp := marker + ".tmp"
+	if err := os.WriteFile(tmp, append(info, '\n'), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, marker)
 }
 
 // seedRegions waits for each --region to answer GET /_sim/adapter and matches it to its spec.
@@ -188,10 +198,7 @@ func (e *env) seedRegions(ctx context.Context, cfg devSeedConfig) ([]*devRegion,
 	for _, u := range cfg.regions {
 		u = strings.TrimSuffix(u, "/")
 		var ready regionReady
-		err := waitJSON(ctx, u+"/_sim/adapter", func(v map[string]any) bool {
-			b, _ := json.Marshal(v)
-			return json.Unmarshal(b, &ready) == nil && ready.Region != ""
-		})
+		err := waitJSON(ctx, u+"/_sim/adapter", &ready, func() bool { return ready.Region != "" })
 		if err != nil {
 			return nil, fmt.Errorf("sealhub dev seed: region %s does not answer: %w", u, err)
 		}
@@ -204,6 +211,11 @@ func (e *env) seedRegions(ctx context.Context, cfg devSeedConfig) ([]*devRegion,
 		if spec == nil || spec.kind != ready.Kind {
 			return nil, usageError("region %s is %s %q: the demo has 44 rest, 35 soap, 33 signed-json and 32 crl", u, ready.Kind, ready.Region)
 		}
+		for _, r := range out {
+			if r.id == ready.Region {
+				return nil, usageError("--region %s and --region %s are both region %s", r.ready.URL, u, r.id)
+			}
+		}
 		out = append(out, &devRegion{devRegionSpec: *spec, ready: ready})
 	}
 	return out, nil
@@ -211,25 +223,22 @@ func (e *env) seedRegions(ctx context.Context, cfg devSeedConfig) ([]*devRegion,
 
 // planRegionSeals gives each region its key, maker certificate and seals (planDevRegions' work,
 // for regions already running), keeping the ready answer each region gave.
-func planRegionSeals(s *seed.Seeded, regions []*devRegion) error {
+func planRegionSeals(s *seed.Seeded, regions []*devRegion, maxAge time.Duration) error {
 	for _, r := range regions {
-		planned, err := planDevRegions(s, []string{r.id}, 30*time.Second)
+		planned, err := planDevRegions(s, []string{r.id}, maxAge)
 		if err != nil {
 			return err
 		}
 		ready := r.ready
-		extra := r.extra
 		*r = *planned[0]
 		r.ready = ready
-		if extra != nil {
-			r.extra = extra
-		}
 	}
 	return nil
 }
 
-// waitJSON polls url until it answers 200 with a JSON object ok accepts, or ctx ends.
-func waitJSON(ctx context.Context, url string, ok func(map[string]any) bool) error {
+// waitJSON polls url until it answers 200 with JSON that decodes into out and ok accepts, or ctx
+// ends.
+func waitJSON(ctx context.Context, url string, out any, ok func() bool) error {
 	var last error
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -238,13 +247,12 @@ func waitJSON(ctx context.Context, url string, ok func(map[string]any) bool) err
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
-			var v map[string]any
 			body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 			resp.Body.Close()
 			switch {
 			case resp.StatusCode != http.StatusOK:
 				last = fmt.Errorf("%s: %s", url, resp.Status)
-			case json.Unmarshal(body, &v) != nil || !ok(v):
+			case json.Unmarshal(body, out) != nil || !ok():
 				last = fmt.Errorf("%s: not yet: %.200s", url, body)
 			default:
 				return nil

@@ -79,6 +79,17 @@ func TestDevSeed(t *testing.T) {
 	if got := registryHead(t, h.URL(), "37"); got != head {
 		t.Errorf("the second run pushed: head %v, was %v", got, head)
 	}
+	for _, id := range []string{"33", "32"} { // --region-max-age reached the sync regions' adapters
+		if got := registryField(t, h.URL(), id, "adapter", "max_age"); got != "1m0s" {
+			t.Errorf("registry %s: max_age %v, want 1m0s", id, got)
+		}
+	}
+	if err := os.Remove(filepath.Join(out, devSeedMarker)); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, args...); code != exitUsage || !strings.Contains(errOut, "already holds registry 37") {
+		t.Errorf("a seeded cluster without the marker: exit %d, %q", code, errOut)
+	}
 	if code, _, errOut := runCLI(t, "dev", "seed", "--server", h.URL(), "--admin-key", prefix+".key", "--out", filepath.Join(dir, "other"),
 		"--region", "http://127.0.0.1:1", "--wait", "1s"); code == 0 || !strings.Contains(errOut, "does not answer") {
 		t.Errorf("a region that does not answer: exit %d, %q", code, errOut)
@@ -104,19 +115,26 @@ func waitValid(t *testing.T, url, esl string) {
 
 func registryHead(t *testing.T, url, id string) float64 {
 	t.Helper()
+	seq, _ := registryField(t, url, id, "head", "seq").(float64)
+	return seq
+}
+
+// registryField reads GET /v1/registries/{id} and returns the value at path.
+func registryField(t *testing.T, url, id string, path ...string) any {
+	t.Helper()
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodGet, url+"/v1/registries/"+id, nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var v struct {
-		Head struct {
-			Seq float64 `json:"seq"`
-		} `json:"head"`
-	}
+	var v any
 	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
 		t.Fatal(err)
 	}
-	return v.Head.Seq
+	for _, k := range path {
+		m, _ := v.(map[string]any)
+		v = m[k]
+	}
+	return v
 }

@@ -52,19 +52,26 @@ is kept and the command succeeds, so provisioning can run it on every start.`,
 	return cmd
 }
 
-// keygenKept reports whether the pair at prefix exists (--keep-existing); one file without the other
-// is an error.
+// keygenKept reports whether the pair at prefix exists (--keep-existing), saying so.
 func (e *env) keygenKept(prefix string) (bool, error) {
 	prefix = strings.TrimSuffix(strings.TrimSuffix(prefix, ".key"), ".pub")
-	keyPath, pubPath := prefix+".key", prefix+".pub"
-	_, keyErr := os.Lstat(keyPath)
-	_, pubErr := os.Lstat(pubPath)
+	kept, err := existingPair(prefix+".key", prefix+".pub")
+	if kept {
+		fmt.Fprintf(e.stdout, "kept %s.key and %s.pub\n", prefix, prefix)
+	}
+	return kept, err
+}
+
+// existingPair reports whether both files of a pair (a key and its public half or certificate)
+// exist; one without the other is an error, since the pair cannot be completed without a new one.
+func existingPair(a, b string) (bool, error) {
+	_, errA := os.Lstat(a)
+	_, errB := os.Lstat(b)
 	switch {
-	case keyErr == nil && pubErr == nil:
-		fmt.Fprintf(e.stdout, "kept %s and %s\n", keyPath, pubPath)
+	case errA == nil && errB == nil:
 		return true, nil
-	case keyErr == nil || pubErr == nil:
-		return false, usageError("only one of %s and %s exists; remove it to make a new pair", keyPath, pubPath)
+	case errA == nil || errB == nil:
+		return false, usageError("only one of %s and %s exists; remove it to make a new pair", a, b)
 	}
 	return false, nil
 }

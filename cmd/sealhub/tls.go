@@ -161,13 +161,12 @@ func (e *env) keepExisting(o tlsInitOptions, subjects []tlsSubject) ([]tlsSubjec
 	var out []tlsSubject
 	for _, s := range subjects {
 		crt, key := s.path(o.dir, ".crt"), s.path(o.dir, ".key")
-		_, crtErr := os.Lstat(crt)
-		_, keyErr := os.Lstat(key)
+		kept, err := existingPair(crt, key)
 		switch {
-		case crtErr == nil && keyErr == nil:
+		case err != nil:
+			return nil, fmt.Errorf("%s: %w", s.label(), err)
+		case kept:
 			fmt.Fprintf(e.stdout, "%s: kept %s and %s\n", s.label(), crt, key)
-		case crtErr == nil || keyErr == nil:
-			return nil, usageError("%s: only one of %s and %s exists; remove it to issue a new pair", s.label(), crt, key)
 		default:
 			out = append(out, s)
 		}

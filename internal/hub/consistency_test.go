@@ -37,7 +37,9 @@ func TestDefaultReadsWaitForTheLoadedState(t *testing.T) {
 			if code, stale, _ := get(""); code != 200 || stale != "" {
 				t.Fatalf("loaded: %d, stale header %q", code, stale)
 			}
-			h.startIndex.Store(h.Node.AppliedIndex() + 1000) // as if the log had 1,000 entries still to re-apply
+			// As if the node had restarted with 1,000 entries still to re-apply, all committed.
+			h.startIndex.Store(h.Node.AppliedIndex() + 1000)
+			h.testCommit.Store(h.Node.AppliedIndex() + 1000)
 			code, stale, body := get("")
 			switch mode {
 			case StaleRefuse:
@@ -56,6 +58,7 @@ func TestDefaultReadsWaitForTheLoadedState(t *testing.T) {
 				t.Errorf("a stale read while loading: %d", code)
 			}
 			h.startIndex.Store(0)
+			h.testCommit.Store(0)
 			if code, stale, _ := get(""); code != 200 || stale != "" {
 				t.Errorf("loaded again: %d, stale header %q", code, stale)
 			}
@@ -70,4 +73,23 @@ func containsAll(s string, parts ...string) bool {
 		}
 	}
 	return true
+}
+
+func TestLoadingState(t *testing.T) {
+	for name, tc := range map[string]struct {
+		applied, start, commit uint64
+		loading                bool
+	}{
+		"fresh node":                             {0, 0, 0, false},
+		"replaying, no leader heard yet":         {10, 100, 0, true},
+		"replaying, leader's commit known":       {10, 100, 100, true},
+		"caught up with its own log":             {100, 100, 100, false},
+		"caught up, cluster moved on since":      {100, 100, 150, false},
+		"uncommitted tail cut by the new leader": {95, 100, 95, false},
+		"uncommitted tail, still replaying":      {90, 100, 95, true},
+	} {
+		if got, why := loadingState(tc.applied, tc.start, tc.commit); got != tc.loading {
+			t.Errorf("%s: loading %v (%q), want %v", name, got, why, tc.loading)
+		}
+	}
 }

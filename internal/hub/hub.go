@@ -132,6 +132,7 @@ type Hub struct {
 	adapterHC  *http.Client // the adapters' client, when the node built its own directory
 	idents     identities
 	startIndex atomic.Uint64 // last log index at open: the state is loaded once applied up to it
+	testCommit atomic.Uint64 // when set, taken as raft's commit index (a test's restarted node)
 	barrier    atomic.Bool   // this node is leader and has applied everything before its term
 	stop       chan struct{}
 	wg         sync.WaitGroup
@@ -404,9 +405,23 @@ func (h *Hub) establish() error {
 // state can be far older than its contact with the leader suggests (a restarted node hears from the
 // leader long before it has re-applied its own log).
 func (h *Hub) loading() (bool, string) {
-	applied, start := h.Node.AppliedIndex(), h.startIndex.Load()
-	if applied < start {
-		return true, fmt.Sprintf("loading state: applied %d of %d", applied, start)
+	commit := h.testCommit.Load()
+	if commit == 0 {
+		commit = h.Node.Raft().CommitIndex()
+	}
+	return loadingState(h.Node.AppliedIndex(), h.startIndex.Load(), commit)
+}
+
+// loadingState: the node must apply the log it had at start, but no further than the commit index
+// once a leader has told it one (commit 0: not yet), since an uncommitted tail it held may have been
+// cut by the new leader and never be applied.
+func loadingState(applied, start, commit uint64) (bool, string) {
+	need := start
+	if commit > 0 && commit < need {
+		need = commit
+	}
+	if applied < need {
+		return true, fmt.Sprintf("loading state: applied %d of %d", applied, need)
 	}
 	return false, ""
 }

@@ -40,8 +40,8 @@ const redialEvery = 30 * time.Second
 
 // redialRegions closes the adapters' idle connections every period until the hub stops, so the next
 // call to each region dials anew and resolves its name again. A kept-alive connection is otherwise
-// reused for as long as it stays busy — a sync region polled every second never idles long enough
-// for IdleConnTimeout — and keeps talking to whatever now holds the old address: seen in the
+// reused for as long as it is used often — a sync region polled every second is idle between polls
+// but never for IdleConnTimeout — and keeps talking to whatever now holds the old address: seen in the
 // compose cluster, where a replaced region container's address went to another region, which
 // answered the first one's feed requests with 404 until the node restarted.
 func (h *Hub) redialRegions(period time.Duration) {

@@ -17,7 +17,7 @@
 // It needs docker (Engine 20.10) and the Python docker-compose (v1.29). It is skipped unless
 // SEALHUB_CHAOS=1, so `go test ./...` stays fast and docker-free:
 //
-//	SEALHUB_CHAOS=1 go test ./test/chaos -run TestChaos -v -timeout 30m -chaos.duration 20m -chaos.report chaos-report.txt
+//	SEALHUB_CHAOS=1 go test ./test/chaos -run TestChaos -v -timeout 40m -chaos.duration 20m -chaos.report chaos-report.txt
 //
 // The default -chaos.duration of 3m keeps the whole test (building the images, starting the project,
 // the run, the checks, removing it) within about five minutes on two cores. Other flags:

@@ -198,11 +198,17 @@ func (d *Docker) WaitExited(ctx context.Context, c string) error {
 		case st.Status == "exited" && st.ExitCode == 0:
 			return nil
 		case st.Status == "exited" || st.Status == "dead":
-			logs, _ := d.Cmd(ctx, "logs", "--tail", "40", c)
-			return permanent{fmt.Errorf("%s exited with code %d:\n%s", c, st.ExitCode, logs)}
+			logs, _ := d.Logs(ctx, c) // stderr too: that is where sealhub says what failed
+			return permanent{fmt.Errorf("%s exited with code %d:\n%s", c, st.ExitCode, lastLines(logs, 40))}
 		}
 		return fmt.Errorf("%s is %s", c, st.Status)
 	})
+}
+
+// lastLines is the last n lines of b.
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
 
 // permanent marks an error poll must not wait out.
