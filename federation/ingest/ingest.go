@@ -36,6 +36,9 @@ const (
 type Node interface {
 	Apply(ctx context.Context, data []byte) (resp any, index uint64, err error)
 	Leader() (addr, id string)
+	// Established reports whether this node leads and has applied everything earlier leaders
+	// committed (a Barrier in its term).
+	Established() bool
 }
 
 // StateSource gives the current trust list.
@@ -134,6 +137,15 @@ func (s *Service) postUpdate(c *gin.Context) {
 			httpx.Fail(c, err)
 			return
 		}
+	}
+	if !s.cfg.Node.Established() {
+		// A new leader may not yet hold the pushes its predecessor acknowledged: checking against
+		// its state would refuse the next push as a sequence gap (seen by test/chaos after failovers).
+		e := httpx.Errorf(503, "NOT_LEADER", "this node is not yet an established leader (it is applying what earlier leaders committed); retry")
+		e.RetryAfter = time.Second
+		s.countAs("unknown", e)
+		httpx.Fail(c, e)
+		return
 	}
 	st := s.cfg.State.State()
 	res, err := st.Check(env, trustlist.CheckOptions{Now: env.RecordedAt, MaxAge: max(s.cfg.MaxPushAge, 0), Cache: s.cfg.Cache})
