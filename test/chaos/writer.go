@@ -46,10 +46,11 @@ const (
 	maxChanges = 3 // status changes of one push: 0…maxChanges
 )
 
-// BenignRejections are the 4xx codes a correct hub may give a correct push under faults: a leader
-// that has not applied the entries before its term yet sees an older head. Any other rejection of
-// the writer's pushes means the hub and the writer disagree on the registry: a violation.
-var BenignRejections = map[string]bool{string(trustlist.CodeSeqGap): true}
+// BenignRejections are the 4xx codes a correct hub may give a correct push under faults: none. (A
+// new leader used to check pushes against the head it had before applying its predecessor's
+// entries and refuse the next push as PUSH_SEQ_GAP; it now answers 503 NOT_LEADER until it has.)
+// Any rejection of the writer's pushes means the hub and the writer disagree on the registry.
+var BenignRejections = map[string]bool{}
 
 func (wr *Writer) run(stop, giveUp context.Context) {
 	wr.statuses = map[string]string{}
