@@ -164,21 +164,32 @@ func TestRulesUseExportedMetrics(t *testing.T) {
 	rules := loadRules(t)
 	url := startHub(t)
 
-	var e exported
-	need := []string{"sealhub_http_requests_total", "sealhub_ingest_pushes_total"}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		e = parseExposition(t, strings.NewReader(string(get(t, url+"/metrics"))))
-		if !slices.ContainsFunc(need, func(n string) bool { return e[n] == nil }) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond) // poll: the counters are written after the response
-	}
+	e := scrapeUntil(t, url, []string{"sealhub_http_requests_total", "sealhub_ingest_pushes_total"}, 10*time.Second)
 
 	for _, r := range rules {
 		t.Run(r.Alert, func(t *testing.T) {
 			checkExpr(t, r.Expr, e)
 		})
+	}
+}
+
+// scrapeUntil scrapes the node's /metrics until every metric in need is exported or timeout has
+// passed (saying which are still missing), and returns the last scrape: counters are written after
+// the responses that move them, and the sync loop runs on its own.
+func scrapeUntil(t *testing.T, url string, need []string, timeout time.Duration) exported {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		e := parseExposition(t, strings.NewReader(string(get(t, url+"/metrics"))))
+		missing := slices.DeleteFunc(slices.Clone(need), func(n string) bool { return e[n] != nil })
+		if len(missing) == 0 {
+			return e
+		}
+		if time.Now().After(deadline) {
+			t.Logf("still not exported after %s: %v", timeout, missing)
+			return e
+		}
+		time.Sleep(20 * time.Millisecond) // poll against the deadline
 	}
 }
 

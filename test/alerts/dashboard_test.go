@@ -248,20 +248,7 @@ func TestDashboardUsesExportedMetrics(t *testing.T) {
 	}
 
 	url := startRegionalHub(t)
-	var e exported
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		e = parseExposition(t, strings.NewReader(string(get(t, url+"/metrics"))))
-		missing := slices.DeleteFunc(slices.Clone(need), func(n string) bool { return e[n] != nil })
-		if len(missing) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Logf("still not exported after 20 s: %v", missing)
-			break
-		}
-		time.Sleep(50 * time.Millisecond) // poll: the sync loop and the counters run after the calls
-	}
+	e := scrapeUntil(t, url, need, 20*time.Second)
 	for _, q := range queries {
 		t.Run(q.name, func(t *testing.T) {
 			checkExpr(t, q.expr, e)
